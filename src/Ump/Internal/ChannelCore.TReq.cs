@@ -1,0 +1,446 @@
+using System.Diagnostics;
+
+namespace Ump.Internal;
+
+/// <summary>The shared state of one channel: the request queue, the waiting servers, and the client count.</summary>
+/// <remarks>
+/// <para>
+/// One lock guards the queue, the blocked senders, the waiting servers, the counts and the flags. Every
+/// locked region checks <see cref="AssertInvariants"/> in debug builds. Waiters, admissions and slots
+/// are completed only after the lock is released, and completions never run user code inline
+/// (continuations are asynchronous), so nothing can re-enter the lock while it is held.
+/// </para>
+/// <para>
+/// Given-up requests are not searched for and removed: their queue entries stay until a server
+/// dequeues and skips them (their slot no longer matches), while the live counts drop at once so
+/// capacity and backpressure see only live requests.
+/// </para>
+/// </remarks>
+internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr>
+{
+    private const int WaiterPoolSize = 8;
+
+    private readonly Lock _lock = new();
+    private readonly Deque<QueueItem<TReq, TReply, TErr>> _queue = new();
+    private readonly Deque<QueueItem<TReq, TReply, TErr>> _blocked = new();
+    private readonly Deque<ServerWaiter<TReq, TReply, TErr>> _waiters = new();
+    private readonly ObjectPool<ServerWaiter<TReq, TReply, TErr>> _waiterPool = new(WaiterPoolSize);
+
+    private int _queuedLive;
+    private int _blockedLive;
+    private int _clients = 1;
+    private volatile bool _serverDisposed;
+
+    internal ChannelCore(UmpChannelOptions options)
+        : base(options)
+    {
+    }
+
+    internal bool IsServerDisposed => _serverDisposed;
+
+    /// <summary>The number of requests waiting in the queue (not those waiting for room).</summary>
+    internal int QueueLength
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queuedLive;
+            }
+        }
+    }
+
+    // ---- clients -------------------------------------------------------------------------------
+
+    /// <summary>Adds a strong client, unless every strong client is already gone (then it never comes back).</summary>
+    internal bool TryAddClient()
+    {
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_clients == 0)
+            {
+                return false;
+            }
+
+            _clients++;
+            return true;
+        }
+    }
+
+    internal void RemoveClient()
+    {
+        ServerWaiter<TReq, TReply, TErr>[]? orphaned = null;
+        lock (_lock)
+        {
+            AssertInvariants();
+            _clients--;
+            if (_clients == 0 && _waiters.Count > 0)
+            {
+                // A waiting server implies an empty queue: nothing is left that it could still receive.
+                orphaned = DrainWaitersLocked();
+            }
+        }
+
+        if (orphaned is not null)
+        {
+            foreach (var waiter in orphaned)
+            {
+                waiter.SetError(ThrowHelper.CreateClientsDisappeared());
+            }
+        }
+    }
+
+    // ---- sending -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Rents a slot and puts the request in the queue, hands it to a waiting server, or parks it until there is
+    /// room. When the server is gone the slot comes back already failed with ServerDisappeared.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="syncWaiter">The caller will block a thread on the slot.</param>
+    /// <param name="forSend">The caller is Send/SendAsync: it needs an admission signal when parked, and registers its token itself.</param>
+    /// <param name="cancellationToken">The caller's token, registered for the whole request unless <paramref name="forSend"/>.</param>
+    internal ReplySlot<TReply, TErr> StartRequest(TReq request, bool syncWaiter, bool forSend, CancellationToken cancellationToken)
+    {
+        var slot = SlotPool.Rent() ?? new ReplySlot<TReply, TErr>(this);
+        var token = slot.Begin(syncWaiter);
+        if (RequestTimeout is { } timeout)
+        {
+            // Measured from the send: the timer starts before the request can wait for room.
+            slot.StartTimeout(timeout, TimeProvider);
+        }
+
+        ServerWaiter<TReq, TReply, TErr>? waiter = null;
+        var disposed = false;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_serverDisposed)
+            {
+                disposed = true;
+            }
+            else if (_waiters.TryDequeue(out waiter))
+            {
+                waiter.IsQueued = false;
+                slot.SetTaken();
+            }
+            else if (_queuedLive < Capacity)
+            {
+                _queue.Enqueue(new(request, slot, token));
+                _queuedLive++;
+            }
+            else
+            {
+                slot.SetBlocked(needsAdmissionSignal: forSend);
+                _blocked.Enqueue(new(request, slot, token));
+                _blockedLive++;
+            }
+
+            AssertInvariants();
+        }
+
+        if (disposed)
+        {
+            var moved = slot.TryTransition(token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.Completed);
+            Debug.Assert(moved);
+            slot.SetError(ThrowHelper.CreateServerDisappeared());
+            return slot;
+        }
+
+        waiter?.SetResult((request, Bind(slot, token)));
+
+        // Registered only now that the request is visible: a give-up from here on finds it.
+        slot.RegisterTimeout();
+        if (!forSend)
+        {
+            slot.RegisterCancellation(cancellationToken);
+        }
+
+        return slot;
+    }
+
+    internal override bool TryWithdraw(ReplySlot<TReply, TErr> slot, int token, out TaskCompletionSource? admission)
+    {
+        TaskCompletionSource? promoted = null;
+        bool withdrawn;
+        admission = null;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (slot.TryTransition(token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.GivenUp))
+            {
+                withdrawn = true;
+                if (!_serverDisposed)
+                {
+                    _queuedLive--;
+                    PromoteLocked(ref promoted);
+                    if (_queuedLive == 0)
+                    {
+                        _queue.Clear();
+                    }
+                }
+            }
+            else if (slot.TryTransition(token, ReplySlot<TReply, TErr>.Blocked, ReplySlot<TReply, TErr>.GivenUp))
+            {
+                withdrawn = true;
+                admission = slot.Admission;
+                if (!_serverDisposed)
+                {
+                    _blockedLive--;
+                    if (_blockedLive == 0)
+                    {
+                        _blocked.Clear();
+                    }
+                }
+            }
+            else
+            {
+                withdrawn = false;
+            }
+
+            AssertInvariants();
+        }
+
+        promoted?.TrySetResult();
+        return withdrawn;
+    }
+
+    // ---- serving -------------------------------------------------------------------------------
+
+    /// <summary>Takes the next request at once, or queues a waiter. Throws for a disposed server or when every client is gone.</summary>
+    internal ServerWaiter<TReq, TReply, TErr>? WaitCore(bool sync, out (TReq Request, ReplyContext<TReply, TErr> Reply) item)
+    {
+        ServerWaiter<TReq, TReply, TErr>? waiter = null;
+        TaskCompletionSource? admitted = null;
+        QueueItem<TReq, TReply, TErr> taken;
+        bool got;
+        var clientsGone = false;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_serverDisposed)
+            {
+                ThrowHelper.ThrowServerDisposed();
+            }
+
+            got = TryTakeLocked(out taken, ref admitted);
+            if (!got)
+            {
+                if (_clients == 0)
+                {
+                    clientsGone = true;
+                }
+                else
+                {
+                    waiter = _waiterPool.Rent() ?? new ServerWaiter<TReq, TReply, TErr>(this);
+                    waiter.Begin(sync);
+                    waiter.IsQueued = true;
+                    _waiters.Enqueue(waiter);
+                }
+            }
+
+            AssertInvariants();
+        }
+
+        admitted?.TrySetResult();
+        if (got)
+        {
+            item = (taken.Request, Bind(taken.Slot, taken.Token));
+            return null;
+        }
+
+        if (clientsGone)
+        {
+            throw ThrowHelper.CreateClientsDisappeared();
+        }
+
+        item = default;
+        return waiter;
+    }
+
+    /// <summary>Takes the next request if there is one; never waits.</summary>
+    internal bool TryTake(out (TReq Request, ReplyContext<TReply, TErr> Reply) item)
+    {
+        TaskCompletionSource? admitted = null;
+        QueueItem<TReq, TReply, TErr> taken;
+        bool got;
+        bool clientsGone;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_serverDisposed)
+            {
+                ThrowHelper.ThrowServerDisposed();
+            }
+
+            got = TryTakeLocked(out taken, ref admitted);
+            clientsGone = !got && _clients == 0;
+            AssertInvariants();
+        }
+
+        admitted?.TrySetResult();
+        if (got)
+        {
+            item = (taken.Request, Bind(taken.Slot, taken.Token));
+            return true;
+        }
+
+        if (clientsGone)
+        {
+            throw ThrowHelper.CreateClientsDisappeared();
+        }
+
+        item = default;
+        return false;
+    }
+
+    internal bool TryRemoveWaiter(ServerWaiter<TReq, TReply, TErr> waiter)
+    {
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (!waiter.IsQueued)
+            {
+                return false;
+            }
+
+            waiter.IsQueued = false;
+            var removed = _waiters.Remove(waiter);
+            Debug.Assert(removed);
+            return true;
+        }
+    }
+
+    internal void ReturnWaiter(ServerWaiter<TReq, TReply, TErr> waiter) => _waiterPool.Return(waiter);
+
+    /// <summary>Disposes the server: queued and parked callers get ServerDisappeared, waiting servers get ObjectDisposedException.</summary>
+    /// <remarks>Reply contexts already taken are untouched: they can still answer.</remarks>
+    internal void DisposeServer()
+    {
+        QueueItem<TReq, TReply, TErr>[] queued;
+        (QueueItem<TReq, TReply, TErr> Item, TaskCompletionSource? Admission)[] blocked;
+        ServerWaiter<TReq, TReply, TErr>[] waiters;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_serverDisposed)
+            {
+                return;
+            }
+
+            _serverDisposed = true;
+            queued = _queue.DrainToArray();
+            var parked = _blocked.DrainToArray();
+            blocked = new (QueueItem<TReq, TReply, TErr>, TaskCompletionSource?)[parked.Length];
+            for (var i = 0; i < parked.Length; i++)
+            {
+                // Captured under the lock: once failed, the slot may be recycled for another request.
+                blocked[i] = (parked[i], parked[i].Slot.Admission);
+            }
+
+            _queuedLive = 0;
+            _blockedLive = 0;
+            waiters = DrainWaitersLocked();
+        }
+
+        foreach (var item in queued)
+        {
+            if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.Completed))
+            {
+                item.Slot.SetError(ThrowHelper.CreateServerDisappeared());
+            }
+        }
+
+        foreach (var (item, admission) in blocked)
+        {
+            if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Blocked, ReplySlot<TReply, TErr>.Completed))
+            {
+                var error = ThrowHelper.CreateServerDisappeared();
+                item.Slot.SetError(error);
+                admission?.TrySetException(ThrowHelper.CreateServerDisappeared());
+            }
+        }
+
+        foreach (var waiter in waiters)
+        {
+            waiter.SetError(ThrowHelper.CreateServerDisposed());
+        }
+    }
+
+    // ---- helpers (lock held) ---------------------------------------------------------------------
+
+    private bool TryTakeLocked(out QueueItem<TReq, TReply, TErr> item, ref TaskCompletionSource? admitted)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread);
+        while (_queuedLive > 0 && _queue.TryDequeue(out item))
+        {
+            if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.Taken))
+            {
+                _queuedLive--;
+                PromoteLocked(ref admitted);
+                return true;
+            }
+
+            // Given up while queued: already taken off the live count.
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>Moves the oldest live parked sender into the queue after a place has freed up.</summary>
+    private void PromoteLocked(ref TaskCompletionSource? admitted)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread);
+        while (_blockedLive > 0 && _blocked.TryDequeue(out var item))
+        {
+            if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Blocked, ReplySlot<TReply, TErr>.Queued))
+            {
+                _blockedLive--;
+                _queue.Enqueue(item);
+                _queuedLive++;
+                admitted = item.Slot.Admission;
+                return;
+            }
+        }
+    }
+
+    private ServerWaiter<TReq, TReply, TErr>[] DrainWaitersLocked()
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread);
+        var waiters = _waiters.DrainToArray();
+        foreach (var waiter in waiters)
+        {
+            waiter.IsQueued = false;
+        }
+
+        return waiters;
+    }
+
+    private ReplyContext<TReply, TErr> Bind(ReplySlot<TReply, TErr> slot, int token)
+    {
+        var responder = ResponderPool.Rent() ?? new Responder<TReply, TErr>(this);
+        return new ReplyContext<TReply, TErr>(responder, responder.Bind(slot, token));
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "The channel lock must be held.");
+        Debug.Assert(_clients >= 0, "The client count cannot go negative.");
+        Debug.Assert(_queuedLive >= 0 && _queuedLive <= Capacity, "Live queued requests stay within capacity.");
+        Debug.Assert(_blockedLive >= 0, "The parked count cannot go negative.");
+        Debug.Assert(_queue.Count >= _queuedLive && _blocked.Count >= _blockedLive, "Live counts never exceed the entries.");
+        if (_serverDisposed)
+        {
+            Debug.Assert(_queuedLive == 0 && _blockedLive == 0 && _waiters.Count == 0, "A disposed server holds nothing.");
+        }
+        else
+        {
+            Debug.Assert(_waiters.Count == 0 || _queuedLive == 0, "A server waits only when no live request is queued.");
+            Debug.Assert(_blockedLive == 0 || _queuedLive == Capacity, "Senders wait for room only when the queue is full.");
+            Debug.Assert(_waiters.Count == 0 || _clients > 0, "No server waits once every client is gone.");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Ump.Internal;
+
+namespace Ump;
+
+/// <summary>
+/// The server's handle to answer one request: call <see cref="Reply"/> or <see cref="Fail"/> exactly once, or
+/// <see cref="Dispose"/> it to give the caller <see cref="UmpErrorKind.NoReply"/>.
+/// </summary>
+/// <typeparam name="TReply">The reply type.</typeparam>
+/// <typeparam name="TErr">The application error type.</typeparam>
+/// <remarks>
+/// <para>
+/// A small value that can be copied and handed to other code or threads; all copies stand for the same request.
+/// Its one use is the first of <see cref="Reply"/>, <see cref="Fail"/>, <see cref="Abandon"/> or <see cref="Dispose"/>;
+/// any later Reply, Fail or Abandon throws <see cref="InvalidOperationException"/> and the first outcome stands. A copy
+/// kept after its request ended can never answer a different request.
+/// </para>
+/// <para>
+/// It outlives the server: replying after the server was disposed still reaches the caller. A context dropped without
+/// an answer and garbage-collected gives the caller <see cref="UmpErrorKind.NoReply"/> rather than a hang; dispose it
+/// to do so at once.
+/// </para>
+/// </remarks>
+public readonly struct ReplyContext<TReply, TErr> : IDisposable, IEquatable<ReplyContext<TReply, TErr>>
+{
+    private readonly Responder<TReply, TErr>? _responder;
+    private readonly int _version;
+
+    internal ReplyContext(Responder<TReply, TErr> responder, int version)
+    {
+        _responder = responder;
+        _version = version;
+    }
+
+    /// <summary>Gets a token that fires when the caller gives up (its token fired, its timeout passed, or it disposed its wait).</summary>
+    /// <value>
+    /// Already canceled when the caller has given up. <see cref="CancellationToken.None"/> once this context has been
+    /// used, or for a default value: nothing can abort the request any more.
+    /// </value>
+    public CancellationToken RequestAborted => _responder?.GetRequestAborted(_version) ?? CancellationToken.None;
+
+    /// <summary>Gets whether this context can still answer: it belongs to a request and its one use has not happened yet.</summary>
+    public bool IsPending => _responder is not null && _responder.IsLive(_version);
+
+    /// <summary>Compares two contexts; equal when they stand for the same request.</summary>
+    /// <param name="left">The first context.</param>
+    /// <param name="right">The second context.</param>
+    /// <returns><see langword="true"/> when both stand for the same request.</returns>
+    public static bool operator ==(ReplyContext<TReply, TErr> left, ReplyContext<TReply, TErr> right) => left.Equals(right);
+
+    /// <summary>Compares two contexts; equal when they stand for the same request.</summary>
+    /// <param name="left">The first context.</param>
+    /// <param name="right">The second context.</param>
+    /// <returns><see langword="true"/> when they stand for different requests.</returns>
+    public static bool operator !=(ReplyContext<TReply, TErr> left, ReplyContext<TReply, TErr> right) => !left.Equals(right);
+
+    /// <summary>Sends the reply to the caller.</summary>
+    /// <param name="reply">The reply.</param>
+    /// <returns><see langword="true"/> when the caller gets it; <see langword="false"/> when the caller had already given up (this still counts as the context's one use).</returns>
+    /// <exception cref="InvalidOperationException">The context was already used, or is a default value.</exception>
+    public bool Reply(TReply reply) => Responder.Reply(_version, reply);
+
+    /// <summary>Fails the request with an application error: the caller gets <see cref="UmpException{TErr}"/> carrying <paramref name="error"/>.</summary>
+    /// <param name="error">The application error.</param>
+    /// <returns><see langword="true"/> when the caller gets it; <see langword="false"/> when the caller had already given up (this still counts as the context's one use).</returns>
+    /// <exception cref="InvalidOperationException">The context was already used, or is a default value.</exception>
+    public bool Fail(TErr error)
+    {
+        var responder = Responder;
+        if (!responder.IsLive(_version))
+        {
+            ThrowHelper.ThrowReplyContextUsed();
+        }
+
+        return responder.Fail(_version, new UmpException<TErr>(error));
+    }
+
+    /// <summary>
+    /// Gives up on the request without an answer, with a reason: the caller gets <see cref="UmpException"/> of kind
+    /// <see cref="UmpErrorKind.NoReply"/> whose <see cref="Exception.InnerException"/> is <paramref name="reason"/>.
+    /// </summary>
+    /// <param name="reason">Why no answer is coming, such as the exception a handler threw; may be <see langword="null"/>.</param>
+    /// <returns><see langword="true"/> when the caller gets it; <see langword="false"/> when the caller had already given up.</returns>
+    /// <exception cref="InvalidOperationException">The context was already used, or is a default value.</exception>
+    public bool Abandon(Exception? reason) => Responder.Fail(_version, ThrowHelper.CreateNoReply(reason));
+
+    /// <summary>
+    /// Gives the caller <see cref="UmpErrorKind.NoReply"/> if the context has not been used; otherwise does nothing.
+    /// Safe to call any number of times, so <c>using</c> a context is fine.
+    /// </summary>
+    public void Dispose() => _responder?.Release(_version);
+
+    /// <inheritdoc/>
+    public bool Equals(ReplyContext<TReply, TErr> other) => ReferenceEquals(_responder, other._responder) && _version == other._version;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is ReplyContext<TReply, TErr> other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(_responder, _version);
+
+    private Responder<TReply, TErr> Responder
+    {
+        get
+        {
+            if (_responder is null)
+            {
+                ThrowHelper.ThrowDefaultReplyContext();
+            }
+
+            return _responder;
+        }
+    }
+}

@@ -1,0 +1,651 @@
+using System.Runtime.CompilerServices;
+
+namespace Ump.Tests;
+
+/// <summary>
+/// The semantics table of DESIGN.md, one test (or theory over every caller and server style) per row.
+/// Runs once per channel variant: see the derived classes at the end of the file.
+/// </summary>
+public abstract class ChannelContractTests
+{
+    protected abstract UmpChannelOptions? CreateOptions();
+
+    protected (Server<int, string, string> Server, Client<int, string, string> Client) Create() =>
+        UmpChannel.Create<int, string, string>(CreateOptions());
+
+    [Theory]
+    [MemberData(nameof(Modes.AllPairs), MemberType = typeof(Modes))]
+    public async Task Request_ServerReplies_CallerGetsReply(Caller caller, Serve serve)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.Call(caller, 42);
+        var (request, reply) = await server.Take(serve).Within();
+        Assert.Equal(42, request);
+        Assert.True(reply.Reply("forty-two"));
+
+        Assert.Equal("forty-two", await call.Within());
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllPairs), MemberType = typeof(Modes))]
+    public async Task Request_ServerFails_CallerGetsAppError(Caller caller, Serve serve)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.Call(caller, 7);
+        var (_, reply) = await server.Take(serve).Within();
+        Assert.True(reply.Fail("no such thing"));
+
+        var ex = await Assert.ThrowsAsync<UmpException<string>>(() => call.Within());
+        Assert.Equal("no such thing", ex.Error);
+        Assert.Equal(UmpErrorKind.App, ex.Kind);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task ReplyContext_DisposedWithoutReply_CallerGetsNoReply(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.Call(caller, 1);
+        var (_, reply) = await server.WaitAsync().Within();
+        reply.Dispose();
+        reply.Dispose();
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
+        Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
+        Assert.Null(ex.InnerException);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task ReplyContext_GarbageCollectedWithoutReply_CallerGetsNoReply(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.Call(caller, 1);
+        await TakeAndForget(server);
+
+        // The forgotten context's finalizer is the safety net; collect until it has run.
+        var deadline = Environment.TickCount64 + (long)Bounded.Timeout.TotalMilliseconds;
+        while (!call.IsCompleted && Environment.TickCount64 < deadline)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.WhenAny(call, Task.Delay(10));
+        }
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
+        Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task TakeAndForget(Server<int, string, string> server)
+    {
+        var (request, _) = await server.WaitAsync().Within();
+        Assert.Equal(1, request);
+    }
+
+    [Fact]
+    public async Task ReplyContext_Abandon_CallerGetsNoReplyWithReason()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.RequestAsync(1).AsTask();
+        var (_, reply) = await server.WaitAsync().Within();
+        var reason = new InvalidDataException("handler broke");
+        Assert.True(reply.Abandon(reason));
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
+        Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
+        Assert.Same(reason, ex.InnerException);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task ServerDisposed_WhileRequestsQueued_EachCallerGetsServerDisappeared(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedClient = client;
+
+        var calls = Enumerable.Range(0, 5).Select(i => client.Call(caller, i)).ToArray();
+        await Bounded.Until(() => QueueLength(server) == 5 || calls.Any(c => c.IsCompleted), "all five requests are queued");
+        server.Dispose();
+
+        foreach (var call in calls)
+        {
+            var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
+            Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task Request_AfterServerDisposed_FailsAtOnceWithServerDisappeared(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedClient = client;
+        server.Dispose();
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => client.Call(caller, 1).Within());
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+    }
+
+    [Fact]
+    public void RequestAsync_AfterServerDisposed_FailsThroughTheTask()
+    {
+        var (server, client) = Create();
+        using var ownedClient = client;
+        server.Dispose();
+
+        var task = client.RequestAsync(1);
+        Assert.True(task.IsFaulted);
+        var ex = Assert.Throws<UmpException>(() => task.GetAwaiter().GetResult());
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task ServerDisposed_WhileReplyContextInFlight_ReplyStillReachesCaller(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedClient = client;
+
+        var call = client.Call(caller, 5);
+        var (_, reply) = await server.WaitAsync().Within();
+        server.Dispose();
+
+        Assert.True(reply.Reply("after dispose"));
+        Assert.Equal("after dispose", await call.Within());
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllServes), MemberType = typeof(Modes))]
+    public async Task AllStrongClientsDisposed_ServerReceivesQueuedInOrder_ThenClientsDisappeared(Serve serve)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        var weak = client.Weak();
+        var clone = client.Clone();
+
+        var calls = Enumerable.Range(0, 3).Select(i => client.RequestAsync(i).AsTask()).ToArray();
+        client.Dispose();
+        clone.Dispose();
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (request, reply) = await server.Take(serve).Within();
+            Assert.Equal(i, request);
+            reply.Reply($"r{i}");
+        }
+
+        Assert.Equal(["r0", "r1", "r2"], await Task.WhenAll(calls).Within());
+        Assert.NotNull(weak);
+
+        var ex = serve switch
+        {
+            Serve.Wait => Assert.Throws<UmpException>(() => server.Wait()),
+            Serve.WaitAsync => await Assert.ThrowsAsync<UmpException>(() => server.WaitAsync().Within()),
+            _ => Assert.Throws<UmpException>(() => server.TryWait(out _, out _)),
+        };
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, ex.Kind);
+        Assert.Null(weak.Upgrade());
+    }
+
+    [Theory]
+    [InlineData(Serve.Wait)]
+    [InlineData(Serve.WaitAsync)]
+    public async Task LastStrongClientDisposed_WhileServerWaits_WaitFailsWithClientsDisappeared(Serve serve)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        var weak = client.Weak();
+
+        var wait = server.Take(serve);
+        await Bounded.StillPending(wait);
+        client.Dispose();
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => wait.Within());
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, ex.Kind);
+        GC.KeepAlive(weak);
+    }
+
+    [Fact]
+    public async Task WeakClient_DoesNotKeepClientsAlive()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        var weak = client.Weak();
+        client.Dispose();
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => server.WaitAsync().Within());
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, ex.Kind);
+        Assert.Null(weak.Upgrade());
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task ClientDisposed_WithOutstandingRequests_TheyCompleteNormally(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var keepAlive = client.Clone();
+        var own = client.Clone();
+
+        var call = own.Call(caller, 3);
+        var (request, reply) = await server.WaitAsync().Within();
+        own.Dispose();
+        reply.Reply("still here");
+
+        Assert.Equal(3, request);
+        Assert.Equal("still here", await call.Within());
+    }
+
+    [Fact]
+    public async Task ReplyTwice_Throws_FirstOutcomeStands()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.RequestAsync(1).AsTask();
+        var (_, reply) = await server.WaitAsync().Within();
+        Assert.True(reply.Reply("first"));
+        Assert.Throws<InvalidOperationException>(() => reply.Reply("second"));
+        Assert.Throws<InvalidOperationException>(() => reply.Fail("third"));
+        Assert.Throws<InvalidOperationException>(() => reply.Abandon(null));
+        reply.Dispose();
+
+        Assert.Equal("first", await call.Within());
+    }
+
+    [Fact]
+    public async Task FailThenReply_Throws_FirstOutcomeStands()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.RequestAsync(1).AsTask();
+        var (_, reply) = await server.WaitAsync().Within();
+        Assert.True(reply.Fail("first"));
+        Assert.Throws<InvalidOperationException>(() => reply.Reply("second"));
+
+        Assert.Equal("first", (await Assert.ThrowsAsync<UmpException<string>>(() => call.Within())).Error);
+    }
+
+    [Fact]
+    public async Task ReplyAfterDispose_Throws_CallerKeepsNoReply()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.RequestAsync(1).AsTask();
+        var (_, reply) = await server.WaitAsync().Within();
+        reply.Dispose();
+        Assert.Throws<InvalidOperationException>(() => reply.Reply("late"));
+        Assert.Throws<InvalidOperationException>(() => reply.Fail("late"));
+
+        Assert.Equal(UmpErrorKind.NoReply, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
+    }
+
+    [Fact]
+    public async Task ReplyContext_CopyFromFinishedRequest_CannotAnswerANewerRequest()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        // Many rounds so that pooled contexts are certainly reused.
+        for (var i = 0; i < 100; i++)
+        {
+            var first = client.RequestAsync(i).AsTask();
+            var (_, stale) = await server.WaitAsync().Within();
+            stale.Reply($"a{i}");
+            Assert.Equal($"a{i}", await first.Within());
+
+            var second = client.RequestAsync(i).AsTask();
+            var (_, current) = await server.WaitAsync().Within();
+            Assert.False(stale.IsPending);
+            Assert.Throws<InvalidOperationException>(() => stale.Reply("wrong"));
+            Assert.Throws<InvalidOperationException>(() => stale.Fail("wrong"));
+            stale.Dispose();
+            Assert.Equal(CancellationToken.None, stale.RequestAborted);
+
+            Assert.True(current.IsPending);
+            Assert.True(current.Reply($"b{i}"));
+            Assert.Equal($"b{i}", await second.Within());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task CallerCancels_BeforeServerTakesRequest_RequestIsWithdrawn(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        using var cts = new CancellationTokenSource();
+
+        var canceled = client.Call(caller, 1, cts.Token);
+        await Bounded.Until(() => QueueLength(server) == 1, "the request is queued");
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.Within());
+        Assert.Equal(0, QueueLength(server));
+
+        var next = client.RequestAsync(2).AsTask();
+        var (request, reply) = await server.WaitAsync().Within();
+        Assert.Equal(2, request);
+        reply.Reply("two");
+        Assert.Equal("two", await next.Within());
+        Assert.False(server.TryWait(out _, out _));
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task CallerCancels_AfterServerTookRequest_CallerReleasedAtOnce_RequestAbortedFires(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        using var cts = new CancellationTokenSource();
+
+        var call = client.Call(caller, 1, cts.Token);
+        var (_, reply) = await server.WaitAsync().Within();
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        reply.RequestAborted.Register(() => aborted.TrySetResult());
+
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within());
+        await aborted.Task.Within();
+
+        Assert.False(reply.Reply("too late"));
+        Assert.Throws<InvalidOperationException>(() => reply.Reply("again"));
+        reply.Dispose();
+    }
+
+    [Fact]
+    public async Task CallerCancels_AfterPickup_RequestAbortedReadLater_IsCanceled()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        using var cts = new CancellationTokenSource();
+
+        var call = client.RequestAsync(1, cts.Token).AsTask();
+        var (_, reply) = await server.WaitAsync().Within();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within());
+
+        Assert.True(reply.RequestAborted.IsCancellationRequested);
+        Assert.False(reply.Fail("too late"));
+    }
+
+    [Fact]
+    public async Task WaitReplyDisposed_BeforePickup_RequestIsWithdrawn()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var abandoned = client.Send(1);
+        abandoned.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => abandoned.Wait());
+
+        var next = client.RequestAsync(2).AsTask();
+        var (request, reply) = await server.WaitAsync().Within();
+        Assert.Equal(2, request);
+        reply.Reply("two");
+        Assert.Equal("two", await next.Within());
+    }
+
+    [Fact]
+    public async Task WaitReplyDisposed_AfterPickup_RequestAbortedFires_ReplyReturnsFalse()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var pending = await client.SendAsync(1).Within();
+        var (_, reply) = await server.WaitAsync().Within();
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        reply.RequestAborted.Register(() => aborted.TrySetResult());
+
+        pending.Dispose();
+        await aborted.Task.Within();
+        Assert.False(reply.Reply("nobody listens"));
+    }
+
+    [Fact]
+    public async Task WaitReplyDisposed_DuringAWait_EndsTheWait()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var pending = client.Send(1);
+        var wait = pending.WaitAsync().AsTask();
+        await Bounded.StillPending(wait);
+        pending.Dispose();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.Within());
+    }
+
+    [Fact]
+    public async Task WaitReply_WaitedAfterReply_ReturnsIt_ThenDisposeIsANoOp()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var pending = client.Send(9);
+        var (request, reply) = await server.WaitAsync().Within();
+        reply.Reply("nine");
+        Assert.Equal("nine", await pending);
+        pending.Dispose();
+        Assert.Throws<InvalidOperationException>(() => pending.Wait());
+        Assert.Equal(9, request);
+    }
+
+    [Fact]
+    public async Task ClonedClient_SameServer_Independent()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        var clone = client.Clone();
+
+        client.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => client.Request(1));
+
+        var call = clone.RequestAsync(8).AsTask();
+        var (request, reply) = await server.WaitAsync().Within();
+        reply.Reply("from clone");
+        Assert.Equal(8, request);
+        Assert.Equal("from clone", await call.Within());
+        clone.Dispose();
+    }
+
+    [Fact]
+    public async Task DisposedClient_Used_ThrowsObjectDisposed()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var keep = client.Clone();
+        client.Dispose();
+        client.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => client.Request(1));
+        Assert.Throws<ObjectDisposedException>(() => client.Send(1));
+        Assert.Throws<ObjectDisposedException>(() => client.Clone());
+        Assert.Throws<ObjectDisposedException>(() => client.Weak());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.RequestAsync(1).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.SendAsync(1).AsTask());
+    }
+
+    [Fact]
+    public async Task DisposedServer_Used_ThrowsObjectDisposed()
+    {
+        var (server, client) = Create();
+        using var ownedClient = client;
+        server.Dispose();
+        server.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => server.Wait());
+        Assert.Throws<ObjectDisposedException>(() => server.TryWait(out _, out _));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => server.WaitAsync().AsTask());
+    }
+
+    [Theory]
+    [InlineData(Serve.Wait)]
+    [InlineData(Serve.WaitAsync)]
+    public async Task ServerDisposed_WhileWaiting_WaitFailsWithObjectDisposed(Serve serve)
+    {
+        var (server, client) = Create();
+        using var ownedClient = client;
+        var wait = server.Take(serve);
+        await Bounded.StillPending(wait);
+
+        server.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => wait.Within());
+    }
+
+    [Fact]
+    public async Task WeakClientUpgrade_StrongClientsLiveButServerGone_RequestsFailWithServerDisappeared()
+    {
+        var (server, client) = Create();
+        using var ownedClient = client;
+        var weak = client.Weak();
+        server.Dispose();
+
+        using var upgraded = weak.Upgrade();
+        Assert.NotNull(upgraded);
+        var ex = await Assert.ThrowsAsync<UmpException>(() => upgraded.RequestAsync(1).AsTask());
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+    }
+
+    [Fact]
+    public async Task WeakClientUpgrade_GivesAWorkingStrongClient()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        var weak = client.Weak();
+        using var upgraded = weak.Upgrade()!;
+        client.Dispose();
+
+        var call = upgraded.RequestAsync(4).AsTask();
+        var (request, reply) = await server.WaitAsync().Within();
+        reply.Reply("four");
+        Assert.Equal(4, request);
+        Assert.Equal("four", await call.Within());
+    }
+
+    [Theory]
+    [InlineData(Serve.Wait)]
+    [InlineData(Serve.WaitAsync)]
+    public async Task ServerWaitCanceled_NoRequestIsLost(Serve serve)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        using var cts = new CancellationTokenSource();
+
+        var wait = server.Take(serve, cts.Token);
+        await Bounded.StillPending(wait);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.Within());
+
+        var call = client.RequestAsync(6).AsTask();
+        var (request, reply) = await server.WaitAsync().Within();
+        reply.Reply("six");
+        Assert.Equal(6, request);
+        Assert.Equal("six", await call.Within());
+    }
+
+    [Fact]
+    public async Task Queue_IsFifo()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var calls = Enumerable.Range(0, 50).Select(i => client.RequestAsync(i).AsTask()).ToArray();
+        for (var i = 0; i < 50; i++)
+        {
+            var (request, reply) = await server.WaitAsync().Within();
+            Assert.Equal(i, request);
+            reply.Reply(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await Task.WhenAll(calls).Within();
+    }
+
+    [Fact]
+    public async Task Server_Finalized_QueuedCallersGetServerDisappeared()
+    {
+        var client = CreateAndDropServer(CreateOptions());
+        var call = client.RequestAsync(1).AsTask();
+
+        var deadline = Environment.TickCount64 + (long)Bounded.Timeout.TotalMilliseconds;
+        while (!call.IsCompleted && Environment.TickCount64 < deadline)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.WhenAny(call, Task.Delay(10));
+        }
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+        client.Dispose();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Client<int, string, string> CreateAndDropServer(UmpChannelOptions? options) =>
+        UmpChannel.Create<int, string, string>(options).Client;
+
+    [Fact]
+    public async Task NullRequest_IsPassedThrough()
+    {
+        var (server, client) = UmpChannel.Create<string?, string?, NoError>(CreateOptions());
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.RequestAsync(null).AsTask();
+        var (request, reply) = await server.WaitAsync().Within();
+        Assert.Null(request);
+        reply.Reply(null);
+        Assert.Null(await call.Within());
+    }
+
+    private static int QueueLength<TReq, TReply, TErr>(Server<TReq, TReply, TErr> server) =>
+        ((Internal.ChannelCore<TReq, TReply, TErr>)typeof(Server<TReq, TReply, TErr>)
+            .GetField("_core", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .GetValue(server)!).QueueLength;
+}
+
+public sealed class UnboundedChannelTests : ChannelContractTests
+{
+    protected override UmpChannelOptions? CreateOptions() => null;
+}
+
+public sealed class BoundedChannelTests : ChannelContractTests
+{
+    protected override UmpChannelOptions? CreateOptions() => new() { Capacity = 64 };
+}
+
+public sealed class TimedChannelTests : ChannelContractTests
+{
+    // A timeout that never passes during a test, so the timer path is exercised on every request.
+    protected override UmpChannelOptions? CreateOptions() => new() { RequestTimeout = TimeSpan.FromHours(1) };
+}
