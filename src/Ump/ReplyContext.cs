@@ -11,7 +11,7 @@ namespace Ump;
 /// <remarks>
 /// <para>
 /// A small value that can be copied and handed to other code or threads; all copies stand for the same request.
-/// Its one use is the first of <see cref="Reply"/>, <see cref="Fail"/>, <see cref="Abandon"/> or <see cref="Dispose"/>;
+/// Its one use is the first of <see cref="Reply"/>, <see cref="Fail"/>, <see cref="Abandon(Exception)"/> or <see cref="Dispose"/>;
 /// any later Reply, Fail or Abandon throws <see cref="InvalidOperationException"/> and the first outcome stands. A copy
 /// kept after its request ended can never answer a different request.
 /// </para>
@@ -83,6 +83,23 @@ public readonly struct ReplyContext<TReply, TErr> : IDisposable, IEquatable<Repl
     /// <returns><see langword="true"/> when the caller gets it; <see langword="false"/> when the caller had already given up.</returns>
     /// <exception cref="InvalidOperationException">The context was already used, or is a default value.</exception>
     public bool Abandon(Exception? reason) => Responder.Fail(_version, ThrowHelper.CreateNoReply(reason));
+
+    /// <summary>
+    /// Gives up on the request without an answer, with the outcome a server loop reports: <see cref="UmpErrorKind.NoReply"/>
+    /// (the handler did not answer) or <see cref="UmpErrorKind.ServerDisappeared"/> (the server is shutting down and
+    /// will not answer). The caller gets <see cref="UmpException"/> of that kind with <paramref name="reason"/> as its inner exception.
+    /// </summary>
+    /// <param name="kind"><see cref="UmpErrorKind.NoReply"/> or <see cref="UmpErrorKind.ServerDisappeared"/>.</param>
+    /// <param name="reason">Why no answer is coming; may be <see langword="null"/>.</param>
+    /// <returns><see langword="true"/> when the caller gets it; <see langword="false"/> when the caller had already given up.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is neither NoReply nor ServerDisappeared.</exception>
+    /// <exception cref="InvalidOperationException">The context was already used, or is a default value.</exception>
+    public bool Abandon(UmpErrorKind kind, Exception? reason) => kind switch
+    {
+        UmpErrorKind.NoReply => Abandon(reason),
+        UmpErrorKind.ServerDisappeared => Responder.Fail(_version, ThrowHelper.CreateServerDisappeared(reason)),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A reply context can be abandoned only with NoReply or ServerDisappeared; use Fail for an application error."),
+    };
 
     /// <summary>
     /// Gives the caller <see cref="UmpErrorKind.NoReply"/> if the context has not been used; otherwise does nothing.

@@ -39,8 +39,8 @@ internal static class ThrowHelper
     internal static void ThrowNotCompleted() =>
         throw new InvalidOperationException("The result was requested before the operation completed. Await the ValueTask instead of calling GetResult on it directly.");
 
-    internal static UmpException CreateServerDisappeared() =>
-        new(UmpErrorKind.ServerDisappeared, "The Ump server was disposed before it answered this request, so the request was not handled. Send it again to a live server.");
+    internal static UmpException CreateServerDisappeared(Exception? reason = null) =>
+        new(UmpErrorKind.ServerDisappeared, "The Ump server was disposed or shut down before it answered this request. Send it again to a live server.", reason);
 
     internal static UmpException CreateClientsDisappeared() =>
         new(UmpErrorKind.ClientsDisappeared, "Every client of this Ump channel has been disposed and no request is left in the queue. Stop the server loop and dispose the server.");
