@@ -1,0 +1,85 @@
+namespace Ump.Tests;
+
+/// <summary>The performance contract's allocation claim, pinned where it is deterministic: one thread plays both sides.</summary>
+public sealed class AllocationTests
+{
+    [Fact]
+    public void AsyncRoundTrip_SteadyState_AllocatesNothing()
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        static void RoundTrip(Server<int, int, NoError> server, Client<int, int, NoError> client, int i)
+        {
+            // Request queued first, then taken synchronously by WaitAsync.
+            var call = client.RequestAsync(i);
+            var taken = server.WaitAsync();
+            var (request, reply) = taken.Result;
+            reply.Reply(request + 1);
+            if (call.GetAwaiter().GetResult() != i + 1)
+            {
+                throw new InvalidOperationException("Wrong reply.");
+            }
+
+            // Server waiting first: the request is handed straight to the waiter.
+            var waiting = server.WaitAsync();
+            call = client.RequestAsync(i);
+            (request, reply) = waiting.GetAwaiter().GetResult();
+            reply.Reply(request - 1);
+            if (call.GetAwaiter().GetResult() != i - 1)
+            {
+                throw new InvalidOperationException("Wrong reply.");
+            }
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            RoundTrip(server, client, i);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            RoundTrip(server, client, i);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void SyncTryWaitRoundTrip_SteadyState_AllocatesNothing()
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>(new() { Capacity = 4 });
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        static void RoundTrip(Server<int, int, NoError> server, Client<int, int, NoError> client, int i)
+        {
+            var call = client.RequestAsync(i);
+            if (!server.TryWait(out var request, out var reply))
+            {
+                throw new InvalidOperationException("Nothing queued.");
+            }
+
+            reply.Reply(request);
+            if (call.GetAwaiter().GetResult() != i)
+            {
+                throw new InvalidOperationException("Wrong reply.");
+            }
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            RoundTrip(server, client, i);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            RoundTrip(server, client, i);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
