@@ -112,6 +112,36 @@ public abstract class ChannelContractTests
         Assert.Same(reason, ex.InnerException);
     }
 
+    [Fact]
+    public async Task ReplyContext_AbandonAsServerDisappeared_CallerGetsServerDisappeared()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.RequestAsync(1).AsTask();
+        var (_, reply) = await server.WaitAsync().Within();
+        Assert.Throws<ArgumentOutOfRangeException>(() => reply.Abandon(UmpErrorKind.App, null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => reply.Abandon(UmpErrorKind.ClientsDisappeared, null));
+        Assert.True(reply.IsPending);
+        Assert.True(reply.Abandon(UmpErrorKind.ServerDisappeared, null));
+        Assert.False(reply.IsPending);
+
+        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
+    }
+
+    [Fact]
+    public void DefaultReplyContext_Misused_ThrowsInvalidOperation_DisposeIsANoOp()
+    {
+        var reply = default(ReplyContext<string, string>);
+        Assert.Throws<InvalidOperationException>(() => reply.Reply("x"));
+        Assert.Throws<InvalidOperationException>(() => reply.Fail("x"));
+        Assert.Throws<InvalidOperationException>(() => reply.Abandon(null));
+        Assert.False(reply.IsPending);
+        Assert.Equal(CancellationToken.None, reply.RequestAborted);
+        reply.Dispose();
+    }
+
     [Theory]
     [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
     public async Task ServerDisposed_WhileRequestsQueued_EachCallerGetsServerDisappeared(Caller caller)

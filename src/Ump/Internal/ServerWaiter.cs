@@ -10,6 +10,8 @@ namespace Ump.Internal;
 /// </remarks>
 internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq Request, ReplyContext<TReply, TErr> Reply)>
 {
+    // Takes the channel lock on the canceling thread. That is safe here: the lock is private, held only for a few
+    // instructions, and nothing cancels a token while holding it, so no thread can wait on this callback under it.
     private static readonly Action<object?, CancellationToken> s_canceled = static (state, token) =>
     {
         var waiter = (ServerWaiter<TReq, TReply, TErr>)state!;
