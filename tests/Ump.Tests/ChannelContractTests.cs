@@ -150,7 +150,7 @@ public abstract class ChannelContractTests
         using var ownedClient = client;
 
         var calls = Enumerable.Range(0, 5).Select(i => client.Call(caller, i)).ToArray();
-        await Bounded.Until(() => QueueLength(server) == 5 || calls.Any(c => c.IsCompleted), "all five requests are queued");
+        await Bounded.Until(() => Internals.QueueLength(server) == 5 || calls.Any(c => c.IsCompleted), "all five requests are queued");
         server.Dispose();
 
         foreach (var call in calls)
@@ -370,10 +370,10 @@ public abstract class ChannelContractTests
         using var cts = new CancellationTokenSource();
 
         var canceled = client.Call(caller, 1, cts.Token);
-        await Bounded.Until(() => QueueLength(server) == 1, "the request is queued");
+        await Bounded.Until(() => Internals.QueueLength(server) == 1, "the request is queued");
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.Within());
-        Assert.Equal(0, QueueLength(server));
+        Assert.Equal(0, Internals.QueueLength(server));
 
         var next = client.RequestAsync(2).AsTask();
         var (request, reply) = await server.WaitAsync().Within();
@@ -657,11 +657,6 @@ public abstract class ChannelContractTests
         reply.Reply(null);
         Assert.Null(await call.Within());
     }
-
-    private static int QueueLength<TReq, TReply, TErr>(Server<TReq, TReply, TErr> server) =>
-        ((Internal.ChannelCore<TReq, TReply, TErr>)typeof(Server<TReq, TReply, TErr>)
-            .GetField("_core", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .GetValue(server)!).QueueLength;
 }
 
 public sealed class UnboundedChannelTests : ChannelContractTests
