@@ -71,6 +71,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     internal void RemoveClient()
     {
         ServerWaiter<TReq, TReply, TErr>[]? orphaned = null;
+        SchedulePoint.Reached("RemoveClient.BeforeLock");
         lock (_lock)
         {
             AssertInvariants();
@@ -82,6 +83,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             }
         }
 
+        SchedulePoint.Reached("RemoveClient.AfterLock");
         if (orphaned is not null)
         {
             foreach (var waiter in orphaned)
@@ -113,6 +115,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
 
         ServerWaiter<TReq, TReply, TErr>? waiter = null;
         var disposed = false;
+        SchedulePoint.Reached("Send.BeforeLock");
         lock (_lock)
         {
             AssertInvariants();
@@ -148,7 +151,9 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             return slot;
         }
 
+        SchedulePoint.Reached("Send.AfterLock");
         waiter?.SetResult((request, Bind(slot, token)));
+        SchedulePoint.Reached("Send.BeforeRegister");
 
         // Registered only now that the request is visible: a give-up from here on finds it.
         slot.RegisterTimeout();
@@ -165,6 +170,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         TaskCompletionSource? promoted = null;
         bool withdrawn;
         admission = null;
+        SchedulePoint.Reached("Withdraw.BeforeLock");
         lock (_lock)
         {
             AssertInvariants();
@@ -216,6 +222,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         QueueItem<TReq, TReply, TErr> taken;
         bool got;
         var clientsGone = false;
+        SchedulePoint.Reached("Wait.BeforeLock");
         lock (_lock)
         {
             AssertInvariants();
@@ -243,6 +250,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             AssertInvariants();
         }
 
+        SchedulePoint.Reached("Wait.AfterLock");
         admitted?.TrySetResult();
         if (got)
         {
@@ -266,6 +274,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         QueueItem<TReq, TReply, TErr> taken;
         bool got;
         bool clientsGone;
+        SchedulePoint.Reached("TryTake.BeforeLock");
         lock (_lock)
         {
             AssertInvariants();
@@ -344,6 +353,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             waiters = DrainWaitersLocked();
         }
 
+        SchedulePoint.Reached("DisposeServer.AfterLock");
         foreach (var item in queued)
         {
             if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.Completed))

@@ -156,6 +156,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     /// <summary>The server answers. Fails when the caller has already given up.</summary>
     internal bool TryReply(int token, TReply value)
     {
+        SchedulePoint.Reached("TryReply.BeforeCas");
         if (!TryTransition(token, Taken, Completed))
         {
             return false;
@@ -170,6 +171,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     /// <summary>The server fails the request (application error or no reply). Fails when the caller has already given up.</summary>
     internal bool TryFail(int token, Exception error)
     {
+        SchedulePoint.Reached("TryFail.BeforeCas");
         if (!TryTransition(token, Taken, Completed))
         {
             return false;
@@ -210,6 +212,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
         }
 
         var phase = PhaseOf(state);
+        SchedulePoint.Reached("GiveUp.BeforeWithdraw");
         if (phase is Queued or Blocked)
         {
             if (_owner.TryWithdraw(this, token, out var admission))
@@ -222,6 +225,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
             phase = PhaseFor(token);
         }
 
+        SchedulePoint.Reached("GiveUp.BeforeAbort");
         if (phase != Taken || !TryTransition(token, Taken, GivenUp))
         {
             return;
@@ -230,6 +234,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
         // Read after the CAS (a full fence) and before publishing the outcome: once the caller has its
         // outcome it may recycle the slot, and _abortSource would then belong to another request.
         // GetRequestAborted installs the source and then re-reads the state, so one of the two sides sees the other.
+        SchedulePoint.Reached("GiveUp.AfterAbortCas");
         var abort = Volatile.Read(ref _abortSource);
         SetError(reason);
 
@@ -248,6 +253,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
             return new CancellationToken(canceled: true);
         }
 
+        SchedulePoint.Reached("RequestAborted.BeforeInstall");
         var source = Volatile.Read(ref _abortSource);
         if (source is null)
         {
@@ -255,6 +261,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
             source = Interlocked.CompareExchange(ref _abortSource, created, null) ?? created;
         }
 
+        SchedulePoint.Reached("RequestAborted.AfterInstall");
         state = Volatile.Read(ref _state);
         if (TokenOf(state) != token || PhaseOf(state) == Free)
         {
@@ -339,6 +346,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
             ThrowHelper.ThrowNotCompleted();
         }
 
+        SchedulePoint.Reached("GetResult.BeforeRecycle");
         _cancellation.Dispose();
         _timeout.Dispose();
         _timeoutSource?.Dispose();

@@ -55,6 +55,7 @@ internal sealed class Responder<TReply, TErr>
             ThrowHelper.ThrowReplyContextUsed();
         }
 
+        SchedulePoint.Reached("Responder.Claimed");
         return slot.TryReply(token, value);
     }
 
@@ -97,6 +98,7 @@ internal sealed class Responder<TReply, TErr>
 
     private bool TryClaim(int version, out ReplySlot<TReply, TErr> slot, out int token)
     {
+        SchedulePoint.Reached("Responder.BeforeClaim");
         if (Interlocked.CompareExchange(ref _version, version + 1, version) != version)
         {
             slot = null!;
