@@ -39,6 +39,12 @@ public readonly struct ReplyContext<TReply, TErr> : IDisposable, IEquatable<Repl
     /// </value>
     public CancellationToken RequestAborted => _responder?.GetRequestAborted(_version) ?? CancellationToken.None;
 
+    /// <summary>
+    /// Gets the value the channel's <see cref="UmpChannelObserver.OnRequestSent"/> returned for this request, such as
+    /// the caller's activity for tracing; <see langword="null"/> without an observer, or once the context has been used.
+    /// </summary>
+    public object? ObserverState => _responder?.GetObserverState(_version);
+
     /// <summary>Gets whether this context can still answer: it belongs to a request and its one use has not happened yet.</summary>
     public bool IsPending => _responder is not null && _responder.IsLive(_version);
 

@@ -28,6 +28,10 @@ public sealed class Server<TReq, TReply, TErr> : IDisposable
     /// <summary>Fails the queued requests of a server nobody can reach any more, so their callers are not left waiting.</summary>
     ~Server() => _core.DisposeServer();
 
+    /// <summary>Gets the number of requests waiting in the queue (not those waiting for room in a full bounded queue).</summary>
+    /// <remarks>A snapshot: other threads may change it at once. Meant for gauges and health checks.</remarks>
+    public int Count => _core.QueueLength;
+
     /// <summary>Blocks until a request arrives and returns it with the context to answer it.</summary>
     /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>; no request is lost.</param>
     /// <returns>The request and its reply context. Answer it exactly once with Reply or Fail, or dispose it.</returns>

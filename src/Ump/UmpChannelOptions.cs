@@ -23,4 +23,8 @@ public sealed class UmpChannelOptions
     /// <summary>Gets or sets the clock for <see cref="RequestTimeout"/>; tests pass a fake one.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets an observer of every request's send and outcome, for telemetry.</summary>
+    /// <value>The default value is <see langword="null"/>: nothing is observed, and nothing is paid for it.</value>
+    public UmpChannelObserver? Observer { get; set; }
 }

@@ -12,6 +12,7 @@ internal abstract class ChannelCore<TReply, TErr>
         Capacity = options.Capacity ?? int.MaxValue;
         RequestTimeout = options.RequestTimeout;
         TimeProvider = options.TimeProvider;
+        Observer = options.Observer;
     }
 
     internal int Capacity { get; }
@@ -19,6 +20,8 @@ internal abstract class ChannelCore<TReply, TErr>
     internal TimeSpan? RequestTimeout { get; }
 
     internal TimeProvider TimeProvider { get; }
+
+    internal UmpChannelObserver? Observer { get; }
 
     internal ObjectPool<ReplySlot<TReply, TErr>> SlotPool { get; } = new(PoolSize);
 

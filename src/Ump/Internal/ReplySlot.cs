@@ -69,6 +69,9 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     // Only for a Send that had to wait for room in a bounded queue.
     private TaskCompletionSource? _admission;
 
+    // What the channel's observer returned at send; null without an observer.
+    private object? _observerState;
+
     internal ReplySlot(ChannelCore<TReply, TErr> owner)
     {
         _owner = owner;
@@ -84,10 +87,11 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     internal TaskCompletionSource? Admission => _admission;
 
     /// <summary>Starts a new request. The slot is not yet visible to any other thread.</summary>
-    internal int Begin(bool syncWaiter)
+    internal int Begin(bool syncWaiter, object? observerState)
     {
         var token = unchecked(_token + 1);
         _token = token;
+        _observerState = observerState;
         _syncWaiter = syncWaiter ? 1 : 0;
         if (syncWaiter)
         {
@@ -163,8 +167,11 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
         }
 
         var sync = Volatile.Read(ref _syncWaiter) != 0;
+        var observer = _owner.Observer;
+        var observerState = _observerState;
         _vts.SetResult(value);
         SignalSyncWaiter(sync);
+        observer?.OnRequestCompleted(observerState, UmpOutcome.Reply);
         return true;
     }
 
@@ -185,8 +192,27 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     internal void SetError(Exception error)
     {
         var sync = Volatile.Read(ref _syncWaiter) != 0;
+        var observer = _owner.Observer;
+        var observerState = _observerState;
         _vts.SetException(error);
         SignalSyncWaiter(sync);
+        observer?.OnRequestCompleted(observerState, OutcomeOf(error));
+    }
+
+    private static UmpOutcome OutcomeOf(Exception error) => error switch
+    {
+        UmpException { Kind: UmpErrorKind.App } => UmpOutcome.AppError,
+        UmpException { Kind: UmpErrorKind.ServerDisappeared } => UmpOutcome.ServerDisappeared,
+        UmpException => UmpOutcome.NoReply,
+        TimeoutException => UmpOutcome.Timeout,
+        _ => UmpOutcome.Canceled,
+    };
+
+    /// <summary>The observer's value for a request that is still taken (a live reply context); null otherwise.</summary>
+    internal object? ObserverStateFor(int token)
+    {
+        var state = _observerState;
+        return Volatile.Read(ref _state) == Pack(token, Taken) ? state : null;
     }
 
     private void SignalSyncWaiter(bool sync)
@@ -367,6 +393,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
         _timeout = default;
         _timeoutSource = null;
         _admission = null;
+        _observerState = null;
 
         // Dropped, not disposed: a handler may still hold its token. It is never reused, because stray
         // registrations on it would fire for a later request.

@@ -32,6 +32,7 @@ internal sealed class Responder<TReply, TErr>
         if ((version & 1) == 0 && Interlocked.CompareExchange(ref _version, version + 1, version) == version &&
             _slot is { } slot)
         {
+            _owner.Observer?.OnReplyContextCollected(slot.ObserverStateFor(_slotToken));
             slot.TryFail(_slotToken, ThrowHelper.CreateNoReplyCollected());
         }
     }
@@ -76,6 +77,18 @@ internal sealed class Responder<TReply, TErr>
         {
             slot.TryFail(token, ThrowHelper.CreateNoReply(reason: null));
         }
+    }
+
+    internal object? GetObserverState(int version)
+    {
+        if (Volatile.Read(ref _version) != version)
+        {
+            return null;
+        }
+
+        var slot = _slot;
+        var token = _slotToken;
+        return slot is null || Volatile.Read(ref _version) != version ? null : slot.ObserverStateFor(token);
     }
 
     internal CancellationToken GetRequestAborted(int version)
