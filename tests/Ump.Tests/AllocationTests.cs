@@ -33,18 +33,7 @@ public sealed class AllocationTests
             }
         }
 
-        for (var i = 0; i < 100; i++)
-        {
-            RoundTrip(server, client, i);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
-        {
-            RoundTrip(server, client, i);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AssertSteadyStateAllocatesNothing(i => RoundTrip(server, client, i));
     }
 
     [Fact]
@@ -69,15 +58,20 @@ public sealed class AllocationTests
             }
         }
 
+        AssertSteadyStateAllocatesNothing(i => RoundTrip(server, client, i));
+    }
+
+    private static void AssertSteadyStateAllocatesNothing(Action<int> roundTrip)
+    {
         for (var i = 0; i < 100; i++)
         {
-            RoundTrip(server, client, i);
+            roundTrip(i);
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 10_000; i++)
         {
-            RoundTrip(server, client, i);
+            roundTrip(i);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

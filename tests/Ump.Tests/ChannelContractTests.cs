@@ -75,14 +75,7 @@ public abstract class ChannelContractTests
         var call = client.Call(caller, 1);
         await TakeAndForget(server);
 
-        // The forgotten context's finalizer is the safety net; collect until it has run.
-        var deadline = Environment.TickCount64 + (long)Bounded.Timeout.TotalMilliseconds;
-        while (!call.IsCompleted && Environment.TickCount64 < deadline)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            await Task.WhenAny(call, Task.Delay(10));
-        }
+        await Bounded.CollectUntilCompleted(call);
 
         var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
         Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
@@ -627,13 +620,7 @@ public abstract class ChannelContractTests
         var client = CreateAndDropServer(CreateOptions());
         var call = client.RequestAsync(1).AsTask();
 
-        var deadline = Environment.TickCount64 + (long)Bounded.Timeout.TotalMilliseconds;
-        while (!call.IsCompleted && Environment.TickCount64 < deadline)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            await Task.WhenAny(call, Task.Delay(10));
-        }
+        await Bounded.CollectUntilCompleted(call);
 
         var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
         Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);

@@ -82,13 +82,7 @@ public sealed class ObserverTests
 
         var call = client.RequestAsync(1).AsTask();
         await TakeAndForget(server);
-        var deadline = Environment.TickCount64 + (long)Bounded.Timeout.TotalMilliseconds;
-        while (!call.IsCompleted && Environment.TickCount64 < deadline)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            await Task.WhenAny(call, Task.Delay(10));
-        }
+        await Bounded.CollectUntilCompleted(call);
 
         Assert.Equal(UmpErrorKind.NoReply, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
         Assert.Equal([1], recorder.Collected.ToArray());
