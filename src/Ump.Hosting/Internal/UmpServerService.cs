@@ -205,7 +205,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             }
             else
             {
-                _ = Task.Run(() => HandleAsync(request, reply));
+                Dispatch(request, reply);
             }
 
             // Keep no reference to a context once it is handed on (these locals live in the loop's state machine).
@@ -215,6 +215,9 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
 
         await WaitIdleAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Runs a handler on the thread pool; the closure captures this method's copies, not the loop's locals.</summary>
+    private void Dispatch(TReq request, ReplyContext<TReply, TErr> reply) => _ = Task.Run(() => HandleAsync(request, reply));
 
     /// <summary>The next request: from the core server while running, from the requests taken at stop while draining.</summary>
     private async ValueTask<(bool Taken, TReq Request, ReplyContext<TReply, TErr> Reply)> TakeAsync()
