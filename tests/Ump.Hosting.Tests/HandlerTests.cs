@@ -258,6 +258,52 @@ public sealed class HandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_CallerCancels_HandlerTokenFiresAndShutdownDoesNot()
+    {
+        var builder = TestHost.CreateBuilder();
+        var tokenFired = TestHost.NewSignal();
+        var probe = new Probe { EnteredTarget = 1 };
+        probe.Body = async (_, _, ct) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            tokenFired.TrySetResult();
+        };
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddUmpServer<int, int, NoError, GatedHandler>();
+        using var host = builder.Build();
+        await host.StartAsync().Bounded();
+        using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
+        using var giveUp = new CancellationTokenSource();
+
+        var request = client.RequestAsync(1, giveUp.Token).AsTask();
+        await probe.EnteredEnough.Task.Bounded();
+        giveUp.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request.Bounded());
+        await tokenFired.Task.Bounded();
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
+    public async Task HandleAsync_HandlerLogs_RecordCarriesServerNameScope()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Services.AddUmpServer<int, int, NoError, LoggingHandler>("audit");
+        using var host = builder.Build();
+        await host.StartAsync().Bounded();
+        using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("audit").CreateClient();
+
+        Assert.Equal(1, await client.RequestAsync(1).Bounded());
+
+        var record = Assert.Single(
+            host.Services.GetRequiredService<Microsoft.Extensions.Logging.Testing.FakeLogCollector>().GetSnapshot(),
+            r => r.Message == "handled 1");
+        var scope = Assert.Single(record.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>());
+        Assert.Contains(new KeyValuePair<string, object?>("ServerName", "audit"), scope);
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
     public async Task SlowHandlerThreshold_HandlerSlowerThanIt_LoggedAtWarning()
     {
         var builder = TestHost.CreateBuilder();
@@ -363,6 +409,19 @@ public sealed class CountingHandler : IUmpHandler<int, int, NoError>
         reply.Reply(++_count);
         return ValueTask.CompletedTask;
     }
+}
+
+public sealed partial class LoggingHandler(ILogger<LoggingHandler> logger) : IUmpHandler<int, int, NoError>
+{
+    public ValueTask HandleAsync(int request, ReplyContext<int, NoError> reply, CancellationToken cancellationToken)
+    {
+        Handled(logger, request);
+        reply.Reply(request);
+        return ValueTask.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "handled {Request}")]
+    private static partial void Handled(ILogger logger, int request);
 }
 
 public sealed class ForgetfulHandler : IUmpHandler<int, int, NoError>

@@ -210,4 +210,29 @@ public sealed class ShutdownTests
         release.SetResult();
         client.Dispose();
     }
+
+    [Fact]
+    public async Task StopAsync_HostShutdownTimeoutShorter_DrainEndsThereWithWarning()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
+        var release = TestHost.NewSignal();
+        var probe = new Probe { EnteredTarget = 1 };
+        probe.Body = async (_, _, _) => await release.Task;
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("long", o => o.ShutdownTimeout = TimeSpan.FromHours(1));
+        using var host = builder.Build();
+        await host.StartAsync().Bounded();
+        using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("long").CreateClient();
+        var running = client.RequestAsync(1).AsTask();
+        await probe.EnteredEnough.Task.Bounded();
+
+        await host.StopAsync().Bounded();
+
+        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => running.Bounded())).Kind);
+        var warning = Assert.Single(host.Logs(), r => r.Id.Name == "HostShutdownTimeoutEndedDrain");
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Equal("long", warning.GetStructuredStateValue("ServerName"));
+        release.SetResult();
+    }
 }
