@@ -235,4 +235,31 @@ public sealed class ShutdownTests
         Assert.Equal("long", warning.GetStructuredStateValue("ServerName"));
         release.SetResult();
     }
+
+    [Fact]
+    public async Task StopAsync_BoundedQueueWithParkedSenders_AllAnswered()
+    {
+        var builder = TestHost.CreateBuilder();
+        var drains = DrainProbe.AddTo(builder.Services);
+        var probe = new Probe { Gate = TestHost.NewSignal(), EnteredTarget = 1 };
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("bounded", o => o.Capacity = 1);
+        using var host = builder.Build();
+        await host.StartAsync().Bounded();
+        using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("bounded").CreateClient();
+        var running = client.RequestAsync(1).AsTask();
+        await probe.EnteredEnough.Task.Bounded();
+        // One waits in the queue, two wait for room (backpressure).
+        var waiting = Enumerable.Range(2, 3).Select(i => client.RequestAsync(i).AsTask()).ToArray();
+
+        var stop = host.StopAsync();
+        await drains.DrainsBegan.Bounded();
+        probe.Gate.SetResult();
+        await stop.Bounded();
+
+        Assert.Equal(1, await running.Bounded());
+        var replies = await Task.WhenAll(waiting).Bounded();
+        Assert.Equal([2, 3, 4], replies);
+        Assert.Equal([1, 2, 3, 4], probe.Entered);
+    }
 }

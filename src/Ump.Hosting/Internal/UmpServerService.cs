@@ -29,7 +29,7 @@ namespace Ump.Hosting.Internal;
 /// </para>
 /// <para>One lock guards the drain state (<see cref="_pending"/>, <see cref="_running"/>, the flags and counters).</para>
 /// </remarks>
-internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : BackgroundService, IHostedLifecycleService
+internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : BackgroundService, IHostedLifecycleService, IAsyncDisposable
     where THandler : class, IUmpHandler<TReq, TReply, TErr>
 {
     private static readonly ObjectFactory<THandler> s_handlerFactory = ActivatorUtilities.CreateFactory<THandler>(Type.EmptyTypes);
@@ -138,10 +138,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
 
     public override void Dispose()
     {
-        // Disposed without a stop (or after one): nothing may be left waiting.
-        BeginDrain();
-        OnDeadline();
-        Interlocked.Exchange(ref _deadlineTimer, null)?.Dispose();
+        EndOnDispose();
         if (_singleton is IDisposable disposable)
         {
             disposable.Dispose();
@@ -152,6 +149,29 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         }
 
         base.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        EndOnDispose();
+        if (_singleton is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+        }
+        else if (_singleton is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+
+        base.Dispose();
+    }
+
+    /// <summary>Disposed without a stop (or after one): nothing may be left waiting.</summary>
+    private void EndOnDispose()
+    {
+        BeginDrain();
+        OnDeadline();
+        Interlocked.Exchange(ref _deadlineTimer, null)?.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
