@@ -34,6 +34,45 @@ public sealed class HandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_TransientLifetime_NewDisposableHandlerPerRequestDisposedAfterIt()
+    {
+        var builder = TestHost.CreateBuilder();
+        var tracker = new ScopeTracker();
+        builder.Services.AddSingleton(tracker);
+        builder.Services.AddUmpServer<int, int, NoError, AsyncDisposableHandler>("t", o => o.HandlerLifetime = ServiceLifetime.Transient);
+        using var host = builder.Build();
+        await host.StartAsync().Bounded();
+        using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("t").CreateClient();
+
+        var first = await client.RequestAsync(0).Bounded();
+        var second = await client.RequestAsync(0).Bounded();
+
+        Assert.NotEqual(first, second);
+        await tracker.Disposed(first).Bounded();
+        await tracker.Disposed(second).Bounded();
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
+    public async Task HandleAsync_HandlerDependencyMissing_CallerGetsNoReplyAndServerGoesOn()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Services.AddUmpServer<int, int, NoError, ScopedHandler>();
+        using var host = builder.Build();
+        await host.StartAsync().Bounded();
+        using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
+
+        var first = await client.RequestAsync(1).FailsWith<UmpException>();
+        var second = await client.RequestAsync(2).FailsWith<UmpException>();
+
+        Assert.Equal(UmpErrorKind.NoReply, first.Kind);
+        Assert.IsType<InvalidOperationException>(first.InnerException);
+        Assert.Equal(UmpErrorKind.NoReply, second.Kind);
+        Assert.Equal(2, host.Logs().Count(r => r.Id.Name == "HandlerFailed"));
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
     public async Task HandleAsync_SingletonLifetime_KeepsStateAcrossRequests()
     {
         var builder = TestHost.CreateBuilder();
@@ -396,6 +435,30 @@ public sealed class ScopedHandler(ScopedDependency dependency, ScopeTracker trac
     {
         tracker.DisposedBeforeReply |= dependency.IsDisposed;
         reply.Reply(dependency.Id);
+        return ValueTask.CompletedTask;
+    }
+}
+
+public sealed class AsyncDisposableHandler : IUmpHandler<int, int, NoError>, IAsyncDisposable
+{
+    private readonly ScopeTracker _tracker;
+    private readonly int _id;
+
+    public AsyncDisposableHandler(ScopeTracker tracker)
+    {
+        _tracker = tracker;
+        _id = tracker.Create();
+    }
+
+    public ValueTask HandleAsync(int request, ReplyContext<int, NoError> reply, CancellationToken cancellationToken)
+    {
+        reply.Reply(_id);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _tracker.Dispose(_id);
         return ValueTask.CompletedTask;
     }
 }

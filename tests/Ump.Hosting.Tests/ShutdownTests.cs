@@ -2,19 +2,22 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ump.Hosting.Tests;
 
 public sealed class ShutdownTests
 {
-    [Fact]
-    public async Task StopAsync_QueuedRequests_AllAnswered()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task StopAsync_QueuedRequests_AllAnswered(int maxConcurrency)
     {
         var builder = TestHost.CreateBuilder();
         var drains = DrainProbe.AddTo(builder.Services);
         var tokenFiredDuringDrain = false;
-        var probe = new Probe { Gate = TestHost.NewSignal(), EnteredTarget = 1 };
+        var probe = new Probe { Gate = TestHost.NewSignal(), EnteredTarget = maxConcurrency };
         probe.Body = async (request, reply, ct) =>
         {
             await probe.Gate.Task.WaitAsync(TestHost.Bound);
@@ -22,7 +25,7 @@ public sealed class ShutdownTests
             reply.Reply(request);
         };
         builder.Services.AddSingleton(probe);
-        builder.Services.AddUmpServer<int, int, NoError, GatedHandler>();
+        builder.Services.AddUmpServer<int, int, NoError, GatedHandler>().Configure(o => o.MaxConcurrency = maxConcurrency);
         using var host = builder.Build();
         await host.StartAsync().Bounded();
         using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
@@ -37,6 +40,7 @@ public sealed class ShutdownTests
 
         Assert.Equal(Enumerable.Range(1, 10), await Task.WhenAll(requests).Bounded());
         Assert.False(tokenFiredDuringDrain);
+        Assert.Equal(maxConcurrency, probe.MaxActive);
         Assert.Contains(host.Logs(), r => r.Id.Name == "DrainCompleted");
     }
 
@@ -78,10 +82,11 @@ public sealed class ShutdownTests
         var release = TestHost.NewSignal();
         var pendingWhenTokenFired = TestHost.NewSignal<bool>();
         var probe = new Probe { EnteredTarget = 1 };
-        probe.Body = async (_, reply, ct) =>
+        probe.Body = async (request, reply, ct) =>
         {
             ct.Register(() => pendingWhenTokenFired.TrySetResult(reply.IsPending));
             await release.Task; // ignores its token
+            reply.Reply(request); // too late: the deadline answered the caller, so this throws
         };
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("stuck", o => o.ShutdownTimeout = shutdownTimeout);
@@ -106,7 +111,18 @@ public sealed class ShutdownTests
         Assert.Equal(LogLevel.Warning, deadline.Level);
         Assert.Equal("1", deadline.GetStructuredStateValue("QueuedCount"));
         Assert.Equal("1", deadline.GetStructuredStateValue("RunningCount"));
+
         release.SetResult();
+        using var wait = new CancellationTokenSource(TestHost.Bound);
+        await foreach (var record in host.Services.GetRequiredService<FakeLogCollector>().GetLogsAsync(wait.Token))
+        {
+            if (record.Id.Name == "HandlerFailedAfterDeadline")
+            {
+                Assert.Equal(LogLevel.Debug, record.Level);
+                Assert.IsType<InvalidOperationException>(record.Exception);
+                break;
+            }
+        }
     }
 
     [Fact]
