@@ -52,7 +52,7 @@ public sealed class UmpServerOptions
     /// The default value is <see cref="ServiceLifetime.Scoped"/>: a fresh DI scope and handler per request, disposed after
     /// the handler returns (<see cref="ServiceLifetime.Transient"/> behaves the same).
     /// <see cref="ServiceLifetime.Singleton"/>: one handler for the server's life, created from the root provider when
-    /// the host starts, for stateful handlers.
+    /// the host starts, for stateful handlers; with a <see cref="MaxConcurrency"/> above 1 it is called concurrently.
     /// </value>
     public ServiceLifetime HandlerLifetime { get; set; } = UmpServerOptionsConstants.DefaultHandlerLifetime;
 
@@ -62,6 +62,10 @@ public sealed class UmpServerOptions
 
     /// <summary>Gets or sets the level at which a request failed with an application error (a <c>Fail</c>) is logged.</summary>
     /// <value>The default value is <see cref="LogLevel.Debug"/>. <see cref="LogLevel.None"/> turns the record off.</value>
+    /// <remarks>
+    /// Validated and bound, but no record is written yet: the dispatcher cannot tell a <c>Fail</c> from a <c>Reply</c>
+    /// once the handler has answered.
+    /// </remarks>
     public LogLevel AppErrorLogLevel { get; set; } = UmpServerOptionsConstants.DefaultAppErrorLogLevel;
 
     /// <summary>Gets or sets how long a <see cref="IUmpHandler{TReq, TReply, TErr}.HandleAsync"/> call may take before it is logged as slow, at Warning.</summary>
