@@ -146,6 +146,29 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void OptionsMonitorGet_UndefinedEnumValues_ThrowsNamingEachSetting()
+    {
+        var services = new ServiceCollection();
+        services.AddUmpServer<int, int, NoError, EchoHandler>("odd", o =>
+        {
+            o.HandlerLifetime = (ServiceLifetime)7;
+            o.HandlerExceptionLogLevel = (LogLevel)42;
+            o.AppErrorLogLevel = (LogLevel)(-1);
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptionsMonitor<UmpServerOptions>>().Get("odd"));
+
+        Assert.Equal(
+            [
+                "Ump server 'odd': HandlerLifetime must be Singleton, Scoped or Transient (was 7).",
+                "Ump server 'odd': HandlerExceptionLogLevel must be a LogLevel from Trace to None (was 42).",
+                "Ump server 'odd': AppErrorLogLevel must be a LogLevel from Trace to None (was -1).",
+            ],
+            ex.Failures);
+    }
+
+    [Fact]
     public void AddUmpServer_SameServerTwice_RegistersItOnce()
     {
         var services = new ServiceCollection();
