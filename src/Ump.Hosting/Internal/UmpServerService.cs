@@ -60,6 +60,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     private TaskCompletionSource? _idle;
     private long _nextId;
     private int _active;
+    private bool _started;
     private bool _draining;
     private bool _deadlinePassed;
     private bool _drainDone;
@@ -102,6 +103,12 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         }
 
         Log.ServerStarted(_logger, _displayName, s_handlerType, options.MaxConcurrency, options.HandlerLifetime);
+        lock (_lock)
+        {
+            // From here on the loop runs (and ends the drain); a drain begun before cannot count on it.
+            _started = !_draining;
+        }
+
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -433,18 +440,19 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             }
 
             _draining = true;
-            if (_channel is null)
+            if (!_started)
             {
-                // Never started: nothing to drain.
+                // Never started (or the start failed): no loop will drain; queued callers get ServerDisappeared.
                 _drainDone = true;
                 _drainCompleted.TrySetResult();
+                _channel?.Server.Dispose();
                 return;
             }
 
             _pending = new Queue<(TReq, ReplyContext<TReply, TErr>)>();
             try
             {
-                while (_channel.Server.TryWait(out var request, out var reply))
+                while (_channel!.Server.TryWait(out var request, out var reply))
                 {
                     _pending.Enqueue((request, reply));
                 }
@@ -459,7 +467,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         }
 
         // From here on a request fails with ServerDisappeared at once.
-        _channel.Server.Dispose();
+        _channel!.Server.Dispose();
         Log.DrainStarted(_logger, _displayName, queued, running, _shutdownTimeout);
 
         bool done;
@@ -470,7 +478,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
 
         if (!done)
         {
-            var timer = _channel.TimeProvider.CreateTimer(
+            var timer = _channel!.TimeProvider.CreateTimer(
                 static state => ((UmpServerService<TReq, TReply, TErr, THandler>)state!).OnDeadline(),
                 this,
                 _shutdownTimeout,
