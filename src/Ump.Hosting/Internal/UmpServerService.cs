@@ -1,0 +1,576 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Ump.Hosting.Internal;
+
+/// <summary>
+/// The dispatch loop of one hosted server: takes each request, resolves the handler, runs up to
+/// <see cref="UmpServerOptions.MaxConcurrency"/> handlers at once, and drains on stop.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Running.</b> The loop takes a concurrency slot before it takes the next request, so with one slot requests are
+/// handled strictly in FIFO order, one at a time (inline, without a thread hop); with more, each handler runs on the
+/// thread pool. A handler's token is linked from the request's <see cref="ReplyContext{TReply, TErr}.RequestAborted"/>
+/// and the drain deadline. The context is tracked only while its handler runs (so the deadline can answer its caller);
+/// once <see cref="IUmpHandler{TReq, TReply, TErr}.HandleAsync"/> returns nothing here refers to it.
+/// </para>
+/// <para>
+/// <b>Stopping.</b> The drain begins in <see cref="StoppingAsync"/>, which the host calls on every lifecycle service before
+/// any <see cref="StopAsync"/>, so several servers drain at the same time. It takes every queued request at once and
+/// disposes the core server, so later requests fail with <see cref="UmpErrorKind.ServerDisappeared"/> at once; the loop then
+/// handles the taken requests as before. When they are all done, or at <see cref="UmpServerOptions.ShutdownTimeout"/>
+/// (measured with the <see cref="TimeProvider"/>), the drain ends. At the deadline the callers still waiting (taken but not
+/// started, and those of running handlers) get ServerDisappeared first, then the handlers' tokens fire, and
+/// <see cref="StopAsync"/> returns without waiting for handlers that ignore their token.
+/// </para>
+/// <para>One lock guards the drain state (<see cref="_pending"/>, <see cref="_running"/>, the flags and counters).</para>
+/// </remarks>
+internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : BackgroundService, IHostedLifecycleService, IAsyncDisposable
+    where THandler : class, IUmpHandler<TReq, TReply, TErr>
+{
+    private static readonly ObjectFactory<THandler> s_handlerFactory = ActivatorUtilities.CreateFactory<THandler>(Type.EmptyTypes);
+    private static readonly string s_requestType = typeof(TReq).ToString();
+    private static readonly string s_handlerType = typeof(THandler).ToString();
+
+    private readonly string _name;
+    private readonly string _displayName;
+    private readonly IServiceProvider _services;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<long, ReplyContext<TReply, TErr>> _running = [];
+    private readonly CancellationTokenSource _stopTaking = new();
+    private readonly CancellationTokenSource _deadline = new();
+    private readonly TaskCompletionSource _drainCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Set in StartAsync.
+    private UmpServerChannel<TReq, TReply, TErr>? _channel;
+    private ILogger _logger = NullLogger.Instance;
+    private IServiceScopeFactory? _scopeFactory;
+    private THandler? _singleton;
+    private SemaphoreSlim? _slots;
+    private TimeSpan _shutdownTimeout;
+    private TimeSpan? _slowThreshold;
+    private LogLevel _exceptionLevel;
+
+    // Guarded by _lock.
+    private Queue<(TReq Request, ReplyContext<TReply, TErr> Reply)>? _pending;
+    private TaskCompletionSource? _idle;
+    private long _nextId;
+    private int _active;
+    private bool _started;
+    private bool _draining;
+    private bool _deadlinePassed;
+    private bool _drainDone;
+
+    private ITimer? _deadlineTimer;
+    private int _warnedUnanswered;
+
+    public UmpServerService(string name, IServiceProvider services)
+    {
+        _name = name;
+        _displayName = UmpServerOptionsConstants.DisplayName(name);
+        _services = services;
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var options = _services.GetRequiredService<IOptionsMonitor<UmpServerOptions>>().Get(_name);
+        _logger = _services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category) ?? NullLogger.Instance;
+        _channel = _services.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(_name);
+        _scopeFactory = _services.GetRequiredService<IServiceScopeFactory>();
+        _shutdownTimeout = options.ShutdownTimeout;
+        _slowThreshold = options.SlowHandlerThreshold;
+        _exceptionLevel = options.HandlerExceptionLogLevel;
+        if (options.MaxConcurrency > 1)
+        {
+            _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        }
+
+        if (options.HandlerLifetime == ServiceLifetime.Singleton)
+        {
+            try
+            {
+                _singleton = s_handlerFactory(_services, null);
+            }
+            catch (Exception ex)
+            {
+                Log.StartFailed(_logger, _displayName, s_handlerType, ex);
+                throw;
+            }
+        }
+
+        Log.ServerStarted(_logger, _displayName, s_handlerType, options.MaxConcurrency, options.HandlerLifetime);
+        lock (_lock)
+        {
+            // From here on the loop runs (and ends the drain); a drain begun before cannot count on it.
+            _started = !_draining;
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Begins the drain; the host calls this on every lifecycle service before any StopAsync, so servers drain together.</summary>
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        BeginDrain();
+        return Task.CompletedTask;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        BeginDrain();
+        try
+        {
+            await _drainCompleted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's own shutdown timeout passed first: end the drain now rather than leave callers waiting.
+            Log.HostShutdownTimeoutEndedDrain(_logger, _displayName, _shutdownTimeout);
+            OnDeadline();
+        }
+
+        // Cancels the base class's stopping token; the drain is over, so this does not wait.
+        await base.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override void Dispose()
+    {
+        EndOnDispose();
+        if (_singleton is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+        else if (_singleton is IAsyncDisposable asyncDisposable)
+        {
+            asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        base.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        EndOnDispose();
+        if (_singleton is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+        }
+        else if (_singleton is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+
+        base.Dispose();
+    }
+
+    /// <summary>Disposed without a stop (or after one): nothing may be left waiting.</summary>
+    private void EndOnDispose()
+    {
+        BeginDrain();
+        OnDeadline();
+        Interlocked.Exchange(ref _deadlineTimer, null)?.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var stopping = stoppingToken.UnsafeRegister(static state => ((UmpServerService<TReq, TReply, TErr, THandler>)state!).BeginDrain(), this);
+        using var scope = Log.BeginServerScope(_logger, _displayName);
+        try
+        {
+            await RunLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.LoopFailed(_logger, _displayName, ex);
+            BeginDrain();
+            OnDeadline();
+            throw;
+        }
+        finally
+        {
+            CompleteDrain();
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
+        var deadline = _deadline.Token;
+        while (true)
+        {
+            if (_slots is not null)
+            {
+                try
+                {
+                    await _slots.WaitAsync(deadline).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+
+            var (taken, request, reply) = await TakeAsync().ConfigureAwait(false);
+            if (!taken)
+            {
+                _slots?.Release();
+                break;
+            }
+
+            if (_slots is null)
+            {
+                await HandleAsync(request, reply).ConfigureAwait(false);
+            }
+            else
+            {
+                Dispatch(request, reply);
+            }
+
+            // Keep no reference to a context once it is handed on (these locals live in the loop's state machine).
+            request = default!;
+            reply = default;
+        }
+
+        await WaitIdleAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a handler on the thread pool; the closure captures this method's copies, not the loop's locals.</summary>
+    private void Dispatch(TReq request, ReplyContext<TReply, TErr> reply) => _ = Task.Run(() => HandleAsync(request, reply));
+
+    /// <summary>The next request: from the core server while running, from the requests taken at stop while draining.</summary>
+    private async ValueTask<(bool Taken, TReq Request, ReplyContext<TReply, TErr> Reply)> TakeAsync()
+    {
+        if (!Volatile.Read(ref _draining))
+        {
+            try
+            {
+                var (request, reply) = await _channel!.Server.WaitAsync(_stopTaking.Token).ConfigureAwait(false);
+                return (true, request, reply);
+            }
+            catch (OperationCanceledException) when (_stopTaking.IsCancellationRequested)
+            {
+                // The drain began: go on with the requests it took.
+            }
+            catch (ObjectDisposedException)
+            {
+                // The core server was disposed: by the drain, or by the container.
+            }
+            catch (UmpException ex) when (ex.Kind == UmpErrorKind.ClientsDisappeared)
+            {
+                Log.ClientsDisappeared(_logger, _displayName);
+                return default;
+            }
+        }
+
+        lock (_lock)
+        {
+            if (_pending is { Count: > 0 } pending && !_deadlinePassed)
+            {
+                var (request, reply) = pending.Dequeue();
+                return (true, request, reply);
+            }
+        }
+
+        return default;
+    }
+
+    private async Task HandleAsync(TReq request, ReplyContext<TReply, TErr> reply)
+    {
+        var deadline = _deadline.Token;
+        var aborted = reply.RequestAborted;
+        if (aborted.IsCancellationRequested)
+        {
+            // The caller gave up after the request was taken (while it waited for the drain): it already has its outcome.
+            reply.Dispose();
+            _slots?.Release();
+            return;
+        }
+
+        long id;
+        lock (_lock)
+        {
+            id = _deadlinePassed ? 0 : ++_nextId;
+            if (id != 0)
+            {
+                _running.Add(id, reply);
+                _active++;
+            }
+        }
+
+        if (id == 0)
+        {
+            TryAbandon(reply, UmpErrorKind.ServerDisappeared, null);
+            _slots?.Release();
+            return;
+        }
+
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, deadline);
+        try
+        {
+            var started = _channel!.TimeProvider.GetTimestamp();
+            if (_singleton is { } singleton)
+            {
+                await singleton.HandleAsync(request, reply, linked.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await HandleInScopeAsync(request, reply, linked.Token).ConfigureAwait(false);
+            }
+
+            if (_slowThreshold is { } threshold && _channel.TimeProvider.GetElapsedTime(started) is var elapsed && elapsed > threshold)
+            {
+                Log.SlowHandler(_logger, _displayName, s_requestType, elapsed.TotalMilliseconds, threshold.TotalMilliseconds);
+            }
+
+            if (reply.IsPending)
+            {
+                // Deferred to other code, or forgotten: warn the first time, then only at Debug.
+                var level = Interlocked.Exchange(ref _warnedUnanswered, 1) == 0 ? LogLevel.Warning : LogLevel.Debug;
+                Log.HandlerReturnedWithoutReply(_logger, level, _displayName, s_requestType);
+            }
+        }
+        catch (Exception ex)
+        {
+            if (Volatile.Read(ref _deadlinePassed) && !reply.IsPending)
+            {
+                Log.HandlerFailedAfterDeadline(_logger, _displayName, s_requestType, ex);
+            }
+            else if (ex is OperationCanceledException && linked.IsCancellationRequested)
+            {
+                Log.HandlerCanceled(_logger, _displayName, s_requestType);
+                TryAbandon(reply, UmpErrorKind.NoReply, ex);
+            }
+            else
+            {
+                // Log first, so the record exists by the time the caller sees the exception.
+                Log.HandlerFailed(_logger, _exceptionLevel, _displayName, s_requestType, ex);
+                TryAbandon(reply, UmpErrorKind.NoReply, ex);
+            }
+        }
+        finally
+        {
+            linked.Dispose();
+            TaskCompletionSource? idle = null;
+            lock (_lock)
+            {
+                _running.Remove(id);
+                if (--_active == 0 && _idle is not null)
+                {
+                    idle = _idle;
+                    _idle = null;
+                }
+            }
+
+            idle?.TrySetResult();
+            _slots?.Release();
+        }
+    }
+
+    private async ValueTask HandleInScopeAsync(TReq request, ReplyContext<TReply, TErr> reply, CancellationToken cancellationToken)
+    {
+        var scope = _scopeFactory!.CreateAsyncScope();
+        try
+        {
+            var handler = s_handlerFactory(scope.ServiceProvider, null);
+            try
+            {
+                await handler.HandleAsync(request, reply, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Created here, not by the container: disposing it is ours to do.
+                if (handler is IAsyncDisposable asyncDisposable)
+                {
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                }
+                else if (handler is IDisposable disposable)
+                {
+                    disposable.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            await scope.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitIdleAsync()
+    {
+        Task idle;
+        lock (_lock)
+        {
+            if (_active == 0)
+            {
+                return;
+            }
+
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            idle = _idle.Task;
+        }
+
+        try
+        {
+            await idle.WaitAsync(_deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_deadline.IsCancellationRequested)
+        {
+            // The deadline answered the callers of the handlers still running; do not wait for them.
+        }
+    }
+
+    /// <summary>Stops taking requests: takes every queued one, disposes the core server, and starts the deadline.</summary>
+    private void BeginDrain()
+    {
+        int queued, running;
+        lock (_lock)
+        {
+            if (_draining)
+            {
+                return;
+            }
+
+            _draining = true;
+            if (!_started)
+            {
+                // Never started (or the start failed): no loop will drain; queued callers get ServerDisappeared.
+                _drainDone = true;
+                _drainCompleted.TrySetResult();
+                _channel?.Server.Dispose();
+                return;
+            }
+
+            _pending = new Queue<(TReq, ReplyContext<TReply, TErr>)>();
+            try
+            {
+                while (_channel!.Server.TryWait(out var request, out var reply))
+                {
+                    _pending.Enqueue((request, reply));
+                }
+            }
+            catch (Exception ex) when (ex is UmpException or ObjectDisposedException)
+            {
+                // Every client is gone, or the server is already disposed: nothing more is queued.
+            }
+
+            queued = _pending.Count;
+            running = _active;
+        }
+
+        // From here on a request fails with ServerDisappeared at once.
+        _channel!.Server.Dispose();
+        Log.DrainStarted(_logger, _displayName, queued, running, _shutdownTimeout);
+
+        bool done;
+        lock (_lock)
+        {
+            done = _drainDone;
+        }
+
+        if (!done)
+        {
+            var timer = _channel!.TimeProvider.CreateTimer(
+                static state => ((UmpServerService<TReq, TReply, TErr, THandler>)state!).OnDeadline(),
+                this,
+                _shutdownTimeout,
+                Timeout.InfiniteTimeSpan);
+            Interlocked.Exchange(ref _deadlineTimer, timer)?.Dispose();
+        }
+
+        // Wakes the loop's wait last, so it finds the taken requests in place.
+        _stopTaking.Cancel();
+    }
+
+    /// <summary>
+    /// The drain deadline (or a forced end): waiting callers get ServerDisappeared, then the handlers' tokens fire,
+    /// and the stop goes on.
+    /// </summary>
+    private void OnDeadline()
+    {
+        (TReq Request, ReplyContext<TReply, TErr> Reply)[] pending;
+        ReplyContext<TReply, TErr>[] running;
+        lock (_lock)
+        {
+            if (_deadlinePassed || _drainDone)
+            {
+                return;
+            }
+
+            _deadlinePassed = true;
+            pending = _pending is { Count: > 0 } ? [.. _pending] : [];
+            _pending?.Clear();
+            running = [.. _running.Values];
+        }
+
+        _channel?.Server.Dispose();
+        var waiting = 0;
+        foreach (var (_, reply) in pending)
+        {
+            waiting += TryAbandon(reply, UmpErrorKind.ServerDisappeared, null) ? 1 : 0;
+        }
+
+        var stillRunning = 0;
+        foreach (var reply in running)
+        {
+            stillRunning += TryAbandon(reply, UmpErrorKind.ServerDisappeared, null) ? 1 : 0;
+        }
+
+        if (waiting > 0 || stillRunning > 0)
+        {
+            Log.DrainDeadlinePassed(_logger, _displayName, waiting, stillRunning);
+        }
+
+        // Only now, with every waiting caller answered, do the handlers' tokens fire.
+        try
+        {
+            _deadline.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            Log.DeadlineCallbackFailed(_logger, _displayName, ex);
+        }
+
+        _drainCompleted.TrySetResult();
+    }
+
+    /// <summary>The loop ended: every request was handled (or the deadline passed).</summary>
+    private void CompleteDrain()
+    {
+        bool deadlinePassed;
+        lock (_lock)
+        {
+            deadlinePassed = _deadlinePassed;
+            _drainDone = true;
+        }
+
+        Interlocked.Exchange(ref _deadlineTimer, null)?.Dispose();
+        if (!deadlinePassed)
+        {
+            Log.DrainCompleted(_logger, _displayName);
+        }
+
+        _drainCompleted.TrySetResult();
+    }
+
+    private static bool TryAbandon(ReplyContext<TReply, TErr> reply, UmpErrorKind kind, Exception? reason)
+    {
+        try
+        {
+            return reply.IsPending && reply.Abandon(kind, reason);
+        }
+        catch (InvalidOperationException)
+        {
+            // Answered meanwhile (the handler raced us): the first outcome stands.
+            return false;
+        }
+    }
+}
