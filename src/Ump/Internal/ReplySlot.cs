@@ -55,7 +55,16 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     private long _state;
     private int _token;
 
-    // 1 when the caller blocks a thread on _event instead of awaiting; see PublishSyncWaiter.
+    // The hand-shake between a caller that blocks a thread on _event and the actor that publishes the outcome.
+    // Each side moves it once, by CAS, before acting: whoever moves it first decides whether _event will be Set.
+    //   NoSyncWaiter -> SyncWaiter: a caller will block on _event, so the completer must Set it (and the caller must
+    //                               wait for that Set: only then may it recycle the slot, or the Set would reach the
+    //                               slot's next request);
+    //   NoSyncWaiter -> Signaled:   the completer got there first and will not Set; a late caller spins until the
+    //                               outcome is published instead.
+    private const int NoSyncWaiter = 0;
+    private const int SyncWaiter = 1;
+    private const int Signaled = 2;
     private int _syncWaiter;
     private ManualResetEventSlim? _event;
 
@@ -92,7 +101,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
         var token = unchecked(_token + 1);
         _token = token;
         _observerState = observerState;
-        _syncWaiter = syncWaiter ? 1 : 0;
+        _syncWaiter = syncWaiter ? SyncWaiter : NoSyncWaiter;
         if (syncWaiter)
         {
             (_event ??= new ManualResetEventSlim(false)).Reset();
@@ -166,7 +175,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
             return false;
         }
 
-        var sync = Volatile.Read(ref _syncWaiter) != 0;
+        var sync = ClaimSignal();
         var observer = _owner.Observer;
         var observerState = _observerState;
         _vts.SetResult(value);
@@ -191,7 +200,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     /// <summary>Writes the error outcome. Only the actor that moved the slot into a terminal phase calls this.</summary>
     internal void SetError(Exception error)
     {
-        var sync = Volatile.Read(ref _syncWaiter) != 0;
+        var sync = ClaimSignal();
         var observer = _owner.Observer;
         var observerState = _observerState;
         _vts.SetException(error);
@@ -215,12 +224,19 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
         return Volatile.Read(ref _state) == Pack(token, Taken) ? state : null;
     }
 
+    /// <summary>
+    /// Called by the actor that won the move into a terminal phase, before it publishes the outcome: after that, an
+    /// async caller may recycle the slot at once, so the decision cannot wait.
+    /// </summary>
+    /// <returns><see langword="true"/> when a sync caller is (or will be) blocked on the event and must be woken.</returns>
+    private bool ClaimSignal() => Interlocked.CompareExchange(ref _syncWaiter, Signaled, NoSyncWaiter) == SyncWaiter;
+
     private void SignalSyncWaiter(bool sync)
     {
-        // 'sync' was read before the outcome was published: after that, an async caller may already have
-        // recycled this slot for another request. A sync caller cannot recycle before this Set.
+        // A sync caller waits for this Set before it reads the outcome, so it cannot have recycled the slot yet.
         if (sync)
         {
+            SchedulePoint.Reached("SignalSyncWaiter.BeforeSet");
             _event!.Set();
         }
     }
@@ -304,27 +320,22 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     }
 
     /// <summary>
-    /// Prepares a thread to block on this request. Decided at wait time for a <see cref="WaitReply{TReply, TErr}"/>,
-    /// so it races with completion: both sides do a full fence and then read the other's field.
+    /// Blocks the calling thread until the outcome, then consumes it. A <see cref="WaitReply{TReply, TErr}"/> decides to
+    /// block only at wait time, so this races with completion: see <see cref="_syncWaiter"/> for the hand-shake.
     /// </summary>
     internal TReply WaitSync()
     {
         var waitEvent = _event ??= new ManualResetEventSlim(false);
-        if (Volatile.Read(ref _syncWaiter) == 0)
+        if (Volatile.Read(ref _syncWaiter) == NoSyncWaiter)
         {
-            // Reset before publishing the flag: once a completer sees the flag it may Set at any moment.
+            // Nobody Sets the event while the flag says no sync waiter, so this Reset cannot erase a wake-up.
             waitEvent.Reset();
-            Interlocked.Exchange(ref _syncWaiter, 1);
-        }
-        else
-        {
-            Interlocked.MemoryBarrier();
         }
 
-        var state = Volatile.Read(ref _state);
-        if (PhaseOf(state) is Completed or GivenUp)
+        SchedulePoint.Reached("WaitSync.BeforeHandshake");
+        if (Interlocked.CompareExchange(ref _syncWaiter, SyncWaiter, NoSyncWaiter) == Signaled)
         {
-            // The completer may have missed the flag; it is between its CAS and SetResult/SetException.
+            // The completer decided not to Set the event; it is between that decision and publishing the outcome.
             var spinner = default(SpinWait);
             while (_vts.GetStatus(_vts.Version) == ValueTaskSourceStatus.Pending)
             {
@@ -333,6 +344,8 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
         }
         else
         {
+            // Registered now, or at Begin: the completer will Set the event, and it must do so before this
+            // caller recycles the slot.
             waitEvent.Wait();
         }
 
