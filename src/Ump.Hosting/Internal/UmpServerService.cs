@@ -360,7 +360,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             if (Volatile.Read(ref _deadlinePassed) && !reply.IsPending)
             {
                 Log.HandlerFailedAfterDeadline(_logger, _displayName, s_requestType, ex);
-                failure = ex;
+                failure = ex is OperationCanceledException && linked.IsCancellationRequested ? null : ex;
             }
             else if (ex is OperationCanceledException && linked.IsCancellationRequested)
             {
