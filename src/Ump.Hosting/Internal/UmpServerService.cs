@@ -370,7 +370,10 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             else
             {
                 // Log first, so the record exists by the time the caller sees the exception.
-                Log.HandlerFailed(_logger, _exceptionLevel, _displayName, s_requestType, ex);
+                if (_exceptionLevel != LogLevel.None)
+                {
+                    Log.HandlerFailed(_logger, _exceptionLevel, _displayName, s_requestType, ex);
+                }
                 failure = ex;
                 TryAbandon(reply, UmpErrorKind.NoReply, ex);
             }

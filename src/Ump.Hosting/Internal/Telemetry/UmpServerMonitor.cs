@@ -95,7 +95,8 @@ internal sealed class UmpServerMonitor : UmpChannelObserver
             _metrics.RequestDuration?.Record(_time.GetElapsedTime(request.SentTimestamp).TotalSeconds, ServerTag, outcomeTag);
         }
 
-        if (outcome == UmpOutcome.AppError)
+        // LogLevel.None turns the record off (some loggers would still take a record at None).
+        if (outcome == UmpOutcome.AppError && _appErrorLevel != LogLevel.None)
         {
             try
             {
