@@ -579,10 +579,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         {
             deadlinePassed = _deadlinePassed;
             _drainDone = true;
-            if (_channel!.Monitor.State != UmpServerState.Faulted)
-            {
-                _channel.Monitor.State = UmpServerState.Stopped;
-            }
+            _channel!.Monitor.State = UmpServerState.Stopped;
         }
 
         Interlocked.Exchange(ref _deadlineTimer, null)?.Dispose();

@@ -67,11 +67,24 @@ internal sealed class UmpServerMonitor : UmpChannelObserver
     /// <summary>Gets the number of handler calls running now.</summary>
     public int ActiveHandlers => Volatile.Read(ref _activeHandlers);
 
-    /// <summary>Gets or sets the dispatch loop's state; the dispatcher writes it.</summary>
+    /// <summary>Gets or sets the dispatch loop's state; the dispatcher writes it. <see cref="UmpServerState.Faulted"/> is final.</summary>
     public UmpServerState State
     {
         get => (UmpServerState)Volatile.Read(ref _state);
-        set => Volatile.Write(ref _state, (int)value);
+        set
+        {
+            var current = Volatile.Read(ref _state);
+            while (current != (int)UmpServerState.Faulted)
+            {
+                var seen = Interlocked.CompareExchange(ref _state, (int)value, current);
+                if (seen == current)
+                {
+                    return;
+                }
+
+                current = seen;
+            }
+        }
     }
 
     public override object? OnRequestSent()
