@@ -42,8 +42,10 @@ public sealed class TracingTests
         await host.StopAsync().Bounded();
     }
 
-    [Fact]
-    public async Task HandleActivity_AsyncCaller_ChildOfCallersActivityAndCurrentInHandler()
+    [Theory]
+    [InlineData(1)] // the handler runs inline in the dispatch loop
+    [InlineData(4)] // the handler runs on the thread pool
+    public async Task HandleActivity_AsyncCaller_ChildOfCallersActivityAndCurrentInHandler(int maxConcurrency)
     {
         using var recorder = new ActivityRecorder();
         var script = new Script
@@ -55,7 +57,7 @@ public sealed class TracingTests
                 reply.Fail("no");
             },
         };
-        using var host = await StartAsync(script);
+        using var host = await StartAsync(script, maxConcurrency);
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("traced").CreateClient();
 
         ActivityTraceId traceId;
@@ -157,11 +159,11 @@ public sealed class TracingTests
         Assert.Equal(outcome, handled.GetTagItem("ump.request.outcome"));
     }
 
-    private static async Task<IHost> StartAsync(Script script)
+    private static async Task<IHost> StartAsync(Script script, int maxConcurrency = 1)
     {
         var builder = TestHost.CreateBuilder();
         builder.Services.AddSingleton(script);
-        builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("traced");
+        builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("traced", o => o.MaxConcurrency = maxConcurrency);
         var host = builder.Build();
         await host.StartAsync().Bounded();
         return host;
