@@ -73,6 +73,6 @@ public sealed class UmpServerOptions
     /// slow: once per call, while it still runs, with a Warning (event 4, <c>SlowHandler</c>) and the
     /// <c>ump.server.slow_handlers</c> counter. The request itself is untouched.
     /// </summary>
-    /// <value>The default value is 200 milliseconds. <see langword="null"/> turns the check (and its timer per call) off; otherwise greater than zero.</value>
+    /// <value>The default value is 200 milliseconds. <see langword="null"/> turns the check (and its timer per call) off; otherwise greater than zero (beyond about 49.7 days it is never reached).</value>
     public TimeSpan? SlowHandlerThreshold { get; set; } = UmpServerOptionsConstants.DefaultSlowHandlerThreshold;
 }

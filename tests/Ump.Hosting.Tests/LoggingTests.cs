@@ -154,6 +154,37 @@ public sealed class LoggingTests
         Assert.Empty(slow.GetMeasurementSnapshot());
     }
 
+    [Fact]
+    public async Task HandlerExceptionLogLevel_None_NoRecordCallerStillGetsTheException()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Services.AddSingleton(new Script { Body = (_, _, _) => throw new InvalidOperationException("quiet failure") });
+        builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("quiet", o => o.HandlerExceptionLogLevel = LogLevel.None);
+        using var host = builder.Build();
+        await host.StartAsync().Bounded();
+        using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("quiet").CreateClient();
+
+        var ex = await client.RequestAsync(1).FailsWith<UmpException>();
+        await host.StopAsync().Bounded();
+
+        Assert.Equal("quiet failure", ex.InnerException?.Message);
+        Assert.DoesNotContain(host.Logs(), r => r.Id.Id == 2);
+    }
+
+    [Fact]
+    public async Task SlowHandlerThreshold_BeyondTimerRange_NeverReachedRequestsServed()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Services.AddSingleton(new Script());
+        builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("patient", o => o.SlowHandlerThreshold = TimeSpan.FromDays(100));
+        using var host = builder.Build();
+        await host.StartAsync().Bounded();
+        using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("patient").CreateClient();
+
+        Assert.Equal(1, await client.RequestAsync(1).Bounded());
+        await host.StopAsync().Bounded();
+    }
+
     private static ValueTask Fail(int request, ReplyContext<int, string> reply, CancellationToken cancellationToken)
     {
         reply.Fail("no");

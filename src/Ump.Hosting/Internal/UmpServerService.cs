@@ -90,7 +90,8 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         _channel = _services.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(_name);
         _scopeFactory = _services.GetRequiredService<IServiceScopeFactory>();
         _shutdownTimeout = options.ShutdownTimeout;
-        _slowThreshold = options.SlowHandlerThreshold;
+        // A threshold beyond what a timer accepts (about 49.7 days) is never reached: no watchdog.
+        _slowThreshold = options.SlowHandlerThreshold is { } slow && slow <= UmpServerOptionsConstants.MaxTimeout ? slow : null;
         _exceptionLevel = options.HandlerExceptionLogLevel;
         if (options.MaxConcurrency > 1)
         {
@@ -374,6 +375,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
                 {
                     Log.HandlerFailed(_logger, _exceptionLevel, _displayName, s_requestType, ex);
                 }
+
                 failure = ex;
                 TryAbandon(reply, UmpErrorKind.NoReply, ex);
             }
