@@ -63,12 +63,16 @@ public sealed class UmpServerOptions
     /// <summary>Gets or sets the level at which a request failed with an application error (a <c>Fail</c>) is logged.</summary>
     /// <value>The default value is <see cref="LogLevel.Debug"/>. <see cref="LogLevel.None"/> turns the record off.</value>
     /// <remarks>
-    /// Validated and bound, but no record is written yet: the dispatcher cannot tell a <c>Fail</c> from a <c>Reply</c>
-    /// once the handler has answered.
+    /// The record (event 15, <c>RequestFailed</c>) names the server and the request type; it is written on the thread that
+    /// called <c>Fail</c>, also when the handler deferred the answer to other code.
     /// </remarks>
     public LogLevel AppErrorLogLevel { get; set; } = UmpServerOptionsConstants.DefaultAppErrorLogLevel;
 
-    /// <summary>Gets or sets how long a <see cref="IUmpHandler{TReq, TReply, TErr}.HandleAsync"/> call may take before it is logged as slow, at Warning.</summary>
-    /// <value>The default value is 200 milliseconds. <see langword="null"/> turns the check off; otherwise greater than zero.</value>
+    /// <summary>
+    /// Gets or sets how long a <see cref="IUmpHandler{TReq, TReply, TErr}.HandleAsync"/> call may run before it is reported as
+    /// slow: once per call, while it still runs, with a Warning (event 4, <c>SlowHandler</c>) and the
+    /// <c>ump.server.slow_handlers</c> counter. The request itself is untouched.
+    /// </summary>
+    /// <value>The default value is 200 milliseconds. <see langword="null"/> turns the check (and its timer per call) off; otherwise greater than zero (beyond about 49.7 days it is never reached).</value>
     public TimeSpan? SlowHandlerThreshold { get; set; } = UmpServerOptionsConstants.DefaultSlowHandlerThreshold;
 }

@@ -1,9 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Ump.Hosting;
+using Ump.Hosting.Internal;
+using Ump.Hosting.Internal.Telemetry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Configures a hosted Ump server's <see cref="UmpServerOptions"/> (named options: the server's name).</summary>
+/// <summary>Configures a hosted Ump server: its <see cref="UmpServerOptions"/> (named options: the server's name) and its health check.</summary>
 public static class UmpServerBuilderExtensions
 {
     /// <summary>Configures the server's options in code; runs after earlier configuration, in registration order.</summary>
@@ -32,6 +35,49 @@ public static class UmpServerBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(configSectionPath);
         builder.Services.AddOptions<UmpServerOptions>(builder.Name).BindConfiguration(configSectionPath);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a health check of this server to <c>services.AddHealthChecks()</c>: Unhealthy (or <paramref name="failureStatus"/>)
+    /// when its dispatch loop is not running (not started, stopping, stopped or failed), Degraded when its queue is longer than
+    /// <paramref name="degradedQueueLength"/>, Healthy otherwise. The result's data holds the server's name, the loop's state,
+    /// the queue length and the running handlers.
+    /// </summary>
+    /// <param name="builder">The server builder, from <c>AddUmpServer</c>.</param>
+    /// <param name="degradedQueueLength">
+    /// Degraded when more requests than this wait in the queue. <see langword="null"/> (the default): Degraded when a bounded
+    /// queue (<see cref="UmpServerOptions.Capacity"/>) is full, never for an unbounded one. Zero or greater.
+    /// </param>
+    /// <param name="name">The check's name; <see langword="null"/> for <c>ump:</c> and the server's name (<c>ump:orders</c>, <c>ump:(unnamed)</c>).</param>
+    /// <param name="failureStatus">The status reported when the loop is not running; <see langword="null"/> for <see cref="HealthStatus.Unhealthy"/>.</param>
+    /// <param name="tags">Tags to filter checks by, such as <c>"ready"</c>.</param>
+    /// <returns>The same builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="builder"/> does not come from <c>AddUmpServer</c>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="degradedQueueLength"/> is negative.</exception>
+    public static IUmpServerBuilder AddHealthCheck(
+        this IUmpServerBuilder builder,
+        int? degradedQueueLength = null,
+        string? name = null,
+        HealthStatus? failureStatus = null,
+        IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder is not UmpServerBuilder server)
+        {
+            throw new ArgumentException("The builder must be the one AddUmpServer returned.", nameof(builder));
+        }
+
+        if (degradedQueueLength is { } threshold)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(threshold, nameof(degradedQueueLength));
+        }
+
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            name ?? "ump:" + UmpServerOptionsConstants.DisplayName(builder.Name),
+            sp => new UmpServerHealthCheck(server.ResolveMonitor(sp), degradedQueueLength),
+            failureStatus,
+            tags));
         return builder;
     }
 }

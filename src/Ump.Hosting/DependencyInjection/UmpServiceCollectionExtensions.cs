@@ -1,9 +1,11 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Ump;
 using Ump.Hosting;
 using Ump.Hosting.Internal;
+using Ump.Hosting.Internal.Telemetry;
 using OptionsNames = Microsoft.Extensions.Options.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -66,7 +68,7 @@ public static class UmpServiceCollectionExtensions
     private static UmpServerBuilder AddUmpServerCore<TReq, TReply, TErr, THandler>(IServiceCollection services, string name, Action<UmpServerOptions>? configure)
         where THandler : class, IUmpHandler<TReq, TReply, TErr>
     {
-        var builder = new UmpServerBuilder(name, services);
+        var builder = new UmpServerBuilder(name, services, static (sp, key) => sp.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(key).Monitor);
         var registration = new UmpServerRegistration(name, typeof(TReq), typeof(TReply), typeof(TErr), typeof(THandler));
         var existing = FindRegistration(services, registration);
         if (existing is null)
@@ -108,6 +110,9 @@ public static class UmpServiceCollectionExtensions
         services.AddOptions();
         services.AddOptions<UmpServerOptions>(name).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UmpServerOptions>, UmpServerOptionsValidator>());
+
+        // The Ump meter, from the host's IMeterFactory (every generic host registers one); without one, no instruments.
+        services.TryAddSingleton(static sp => new UmpMetrics(sp.GetService<IMeterFactory>()));
 
         services.AddKeyedSingleton(name, static (sp, key) => UmpServerChannel<TReq, TReply, TErr>.Create(sp, key));
         if (name.Length == 0)

@@ -24,12 +24,12 @@ internal static partial class Log
         Message = Server + ": the handler threw handling a {RequestType}; the caller gets NoReply with the exception.")]
     public static partial void HandlerFailed(ILogger logger, LogLevel level, string serverName, string requestType, Exception exception);
 
-    [LoggerMessage(EventId = 3, EventName = "HandlerReturnedWithoutReply",
-        Message = Server + ": the handler returned without answering a {RequestType}. A context handed to other code may still be answered; one nobody holds gives its caller NoReply when collected.")]
-    public static partial void HandlerReturnedWithoutReply(ILogger logger, LogLevel level, string serverName, string requestType);
+    [LoggerMessage(EventId = 3, EventName = "HandlerReturnedWithoutReply", Level = LogLevel.Debug,
+        Message = Server + ": the handler returned without answering a {RequestType}. A context handed to other code may still be answered; one nobody holds gives its caller NoReply when collected (logged at Warning then).")]
+    public static partial void HandlerReturnedWithoutReply(ILogger logger, string serverName, string requestType);
 
     [LoggerMessage(EventId = 4, EventName = "SlowHandler", Level = LogLevel.Warning,
-        Message = Server + ": the handler took {ElapsedMilliseconds} ms for a {RequestType} (SlowHandlerThreshold {ThresholdMilliseconds} ms).")]
+        Message = Server + ": the handler has been running for {ElapsedMilliseconds} ms on a {RequestType} (SlowHandlerThreshold {ThresholdMilliseconds} ms).")]
     public static partial void SlowHandler(ILogger logger, string serverName, string requestType, double elapsedMilliseconds, double thresholdMilliseconds);
 
     [LoggerMessage(EventId = 5, EventName = "HandlerCanceled", Level = LogLevel.Debug,
@@ -71,4 +71,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 14, EventName = "DeadlineCallbackFailed", Level = LogLevel.Error,
         Message = Server + ": a callback registered on a handler's token threw when the drain deadline passed.")]
     public static partial void DeadlineCallbackFailed(ILogger logger, string serverName, Exception exception);
+
+    [LoggerMessage(EventId = 15, EventName = "RequestFailed",
+        Message = Server + ": a {RequestType} failed with an application error (Fail).")]
+    public static partial void RequestFailed(ILogger logger, LogLevel level, string serverName, string requestType);
+
+    [LoggerMessage(EventId = 16, EventName = "ReplyContextCollected", Level = LogLevel.Warning,
+        Message = Server + ": the reply context of a {RequestType} was garbage-collected unanswered (the handler returned without replying and nothing kept the context); the caller gets NoReply.")]
+    public static partial void ReplyContextCollected(ILogger logger, string serverName, string requestType);
 }

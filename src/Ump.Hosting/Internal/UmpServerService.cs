@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Ump.Hosting.Internal.Telemetry;
 
 namespace Ump.Hosting.Internal;
 
@@ -27,6 +29,12 @@ namespace Ump.Hosting.Internal;
 /// started, and those of running handlers) get ServerDisappeared first, then the handlers' tokens fire, and
 /// <see cref="StopAsync"/> returns without waiting for handlers that ignore their token.
 /// </para>
+/// <para>
+/// <b>Telemetry.</b> Around each handler call the loop reports to the channel's <see cref="UmpServerMonitor"/>: queue
+/// wait, handler time, running handlers, the <c>ump.handle</c> activity (a child of the caller's, current inside
+/// <see cref="IUmpHandler{TReq, TReply, TErr}.HandleAsync"/>), and a slow-handler timer that fires while the handler runs.
+/// The loop's state (<see cref="UmpServerMonitor.State"/>) is what the health check reports.
+/// </para>
 /// <para>One lock guards the drain state (<see cref="_pending"/>, <see cref="_running"/>, the flags and counters).</para>
 /// </remarks>
 internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : BackgroundService, IHostedLifecycleService, IAsyncDisposable
@@ -35,6 +43,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     private static readonly ObjectFactory<THandler> s_handlerFactory = ActivatorUtilities.CreateFactory<THandler>(Type.EmptyTypes);
     private static readonly string s_requestType = typeof(TReq).ToString();
     private static readonly string s_handlerType = typeof(THandler).ToString();
+    private static readonly TimerCallback s_onSlowHandler = static state => ((SlowHandlerWatch)state!).Fire();
 
     private readonly string _name;
     private readonly string _displayName;
@@ -66,7 +75,6 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     private bool _drainDone;
 
     private ITimer? _deadlineTimer;
-    private int _warnedUnanswered;
 
     public UmpServerService(string name, IServiceProvider services)
     {
@@ -82,7 +90,8 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         _channel = _services.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(_name);
         _scopeFactory = _services.GetRequiredService<IServiceScopeFactory>();
         _shutdownTimeout = options.ShutdownTimeout;
-        _slowThreshold = options.SlowHandlerThreshold;
+        // A threshold beyond what a timer accepts (about 49.7 days) is never reached: no watchdog.
+        _slowThreshold = options.SlowHandlerThreshold is { } slow && slow <= UmpServerOptionsConstants.MaxTimeout ? slow : null;
         _exceptionLevel = options.HandlerExceptionLogLevel;
         if (options.MaxConcurrency > 1)
         {
@@ -98,6 +107,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             catch (Exception ex)
             {
                 Log.StartFailed(_logger, _displayName, s_handlerType, ex);
+                _channel.Monitor.State = UmpServerState.Faulted;
                 throw;
             }
         }
@@ -107,6 +117,10 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         {
             // From here on the loop runs (and ends the drain); a drain begun before cannot count on it.
             _started = !_draining;
+            if (_started)
+            {
+                _channel.Monitor.State = UmpServerState.Running;
+            }
         }
 
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -185,6 +199,9 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     {
         using var stopping = stoppingToken.UnsafeRegister(static state => ((UmpServerService<TReq, TReply, TErr, THandler>)state!).BeginDrain(), this);
         using var scope = Log.BeginServerScope(_logger, _displayName);
+
+        // The loop runs in the host's start context: handlers' activities parent on their callers', never on the host's.
+        Activity.Current = null;
         try
         {
             await RunLoopAsync().ConfigureAwait(false);
@@ -192,6 +209,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         catch (Exception ex)
         {
             Log.LoopFailed(_logger, _displayName, ex);
+            _channel!.Monitor.State = UmpServerState.Faulted;
             BeginDrain();
             OnDeadline();
             throw;
@@ -314,9 +332,15 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         }
 
         var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, deadline);
+        var monitor = _channel!.Monitor;
+        var requestState = reply.ObserverState as UmpRequestState;
+        var started = monitor.HandlerStarting(requestState, out var activity);
+        var watchdog = _slowThreshold is { } threshold
+            ? _channel.TimeProvider.CreateTimer(s_onSlowHandler, new SlowHandlerWatch(monitor, started, threshold), threshold, Timeout.InfiniteTimeSpan)
+            : null;
+        Exception? failure = null;
         try
         {
-            var started = _channel!.TimeProvider.GetTimestamp();
             if (_singleton is { } singleton)
             {
                 await singleton.HandleAsync(request, reply, linked.Token).ConfigureAwait(false);
@@ -326,16 +350,10 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
                 await HandleInScopeAsync(request, reply, linked.Token).ConfigureAwait(false);
             }
 
-            if (_slowThreshold is { } threshold && _channel.TimeProvider.GetElapsedTime(started) is var elapsed && elapsed > threshold)
-            {
-                Log.SlowHandler(_logger, _displayName, s_requestType, elapsed.TotalMilliseconds, threshold.TotalMilliseconds);
-            }
-
             if (reply.IsPending)
             {
-                // Deferred to other code, or forgotten: warn the first time, then only at Debug.
-                var level = Interlocked.Exchange(ref _warnedUnanswered, 1) == 0 ? LogLevel.Warning : LogLevel.Debug;
-                Log.HandlerReturnedWithoutReply(_logger, level, _displayName, s_requestType);
+                // Deferred to other code, or forgotten: only a context nobody holds is worth a warning, when it is collected.
+                Log.HandlerReturnedWithoutReply(_logger, _displayName, s_requestType);
             }
         }
         catch (Exception ex)
@@ -343,6 +361,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             if (Volatile.Read(ref _deadlinePassed) && !reply.IsPending)
             {
                 Log.HandlerFailedAfterDeadline(_logger, _displayName, s_requestType, ex);
+                failure = ex is OperationCanceledException && linked.IsCancellationRequested ? null : ex;
             }
             else if (ex is OperationCanceledException && linked.IsCancellationRequested)
             {
@@ -352,12 +371,19 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             else
             {
                 // Log first, so the record exists by the time the caller sees the exception.
-                Log.HandlerFailed(_logger, _exceptionLevel, _displayName, s_requestType, ex);
+                if (_exceptionLevel != LogLevel.None)
+                {
+                    Log.HandlerFailed(_logger, _exceptionLevel, _displayName, s_requestType, ex);
+                }
+
+                failure = ex;
                 TryAbandon(reply, UmpErrorKind.NoReply, ex);
             }
         }
         finally
         {
+            watchdog?.Dispose();
+            monitor.HandlerEnded(started, requestState, activity, failure);
             linked.Dispose();
             TaskCompletionSource? idle = null;
             lock (_lock)
@@ -440,6 +466,11 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             }
 
             _draining = true;
+            if (_channel is not null)
+            {
+                _channel.Monitor.State = _started ? UmpServerState.Stopping : UmpServerState.Stopped;
+            }
+
             if (!_started)
             {
                 // Never started (or the start failed): no loop will drain; queued callers get ServerDisappeared.
@@ -550,6 +581,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         {
             deadlinePassed = _deadlinePassed;
             _drainDone = true;
+            _channel!.Monitor.State = UmpServerState.Stopped;
         }
 
         Interlocked.Exchange(ref _deadlineTimer, null)?.Dispose();
@@ -572,5 +604,11 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             // Answered meanwhile (the handler raced us): the first outcome stands.
             return false;
         }
+    }
+
+    /// <summary>The slow-handler timer's state: fires once, while the handler still runs.</summary>
+    private sealed class SlowHandlerWatch(UmpServerMonitor monitor, long started, TimeSpan threshold)
+    {
+        public void Fire() => monitor.HandlerSlow(started, threshold);
     }
 }
