@@ -22,7 +22,11 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
+// Unhandled exceptions become problem details; a bad request Kestrel detected (e.g. a body over [RequestSizeLimit]) keeps its status code (413).
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+});
 app.UseStatusCodePages();
 app.MapControllers();
 

@@ -38,6 +38,10 @@ public sealed class WebApiProcessTests
         }
 
         Assert.Equal(new KvEntry("first", "1"), await http.GetFromJsonAsync<KvEntry>("/kv/first"));
+        using (var huge = await http.PutAsync(new Uri("/kv/huge", UriKind.Relative), JsonContent.Create(new { value = new string('v', KvController.MaxBodyBytes) })))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode); // Kestrel enforces [RequestSizeLimit]; the in-process TestServer does not
+        }
 
         // Requests in flight, then SIGTERM.
         var requests = Enumerable.Range(0, InFlight)
