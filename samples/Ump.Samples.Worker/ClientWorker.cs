@@ -36,7 +36,18 @@ public sealed partial class ClientWorker(
 
         LogStarting(logger, _options.Concurrency, _options.Requests?.ToString(CultureInfo.InvariantCulture) ?? "until stopped");
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, _options.Concurrency).Select(lane => Task.Run(() => RunLoopAsync(lane, kv, hashing, stoppingToken), stoppingToken)));
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, _options.Concurrency).Select(lane => Task.Run(() => RunLoopAsync(lane, kv, hashing, stoppingToken), CancellationToken.None)));
+        }
+        catch
+        {
+            // A bug in the worker itself (the loops handle every Ump outcome): the host stops
+            // (BackgroundServiceExceptionBehavior.StopHost) and the exit code says so.
+            Environment.ExitCode = 1;
+            throw;
+        }
+
         var elapsed = Stopwatch.GetElapsedTime(started);
 
         var completed = Interlocked.Read(ref _completed);
