@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+using Ump.Samples.KeyValue;
+using Ump.Samples.Worker;
+
+var builder = Host.CreateApplicationBuilder(args);
+
+// Server "kv": the in-memory key-value store. One stateful handler instance owns a plain Dictionary and handles one
+// request at a time (the ump-server style): no locks needed. That shape is part of the handler's design, so it is set
+// in code, after the section is bound.
+builder.Services.AddOptions<KeyValueStoreOptions>().BindConfiguration(KeyValueStoreOptions.SectionName);
+builder.Services.AddUmpServer<KvCommand, KvReply, KvError, KeyValueStoreHandler>("kv")
+    .BindConfiguration("Ump:KeyValue")
+    .Configure(o =>
+    {
+        o.HandlerLifetime = ServiceLifetime.Singleton;
+        o.MaxConcurrency = 1;
+    });
+
+// Server "hashing": a stateless, CPU-bound service. A scoped handler (the default lifetime), a fresh one per request,
+// with MaxConcurrency (4) and the other options from appsettings.json.
+builder.Services.AddUmpServer<HashRequest, HashReply, HashError, HashingHandler>("hashing")
+    .BindConfiguration("Ump:Hashing");
+
+// The client: the "Worker" section, and "requests" (--requests N on the command line) to stop after N requests.
+builder.Services.AddOptions<ClientWorkerOptions>()
+    .BindConfiguration("Worker")
+    .Configure<IConfiguration>((o, config) => o.Requests = config.GetValue("requests", o.Requests))
+    .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ClientWorkerOptions>, ClientWorkerOptionsValidator>();
+builder.Services.AddHostedService<ClientWorker>();
+
+using var host = builder.Build();
+await host.RunAsync();

@@ -1,0 +1,23 @@
+using System.Text.RegularExpressions;
+
+namespace Ump.Samples.Tests;
+
+/// <summary>The Worker sample, run as a user runs it: <c>dotnet Ump.Samples.Worker.dll --requests 1000</c>.</summary>
+public sealed class WorkerProcessTests
+{
+    [Fact]
+    public async Task Requests_option_makes_the_worker_stop_by_itself_with_a_summary_and_exit_code_0()
+    {
+        await using var worker = SampleProcess.Start("Ump.Samples.Worker", ["--requests", "1000"]);
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        var output = worker.Output;
+        Assert.True(exitCode == 0, $"exit code {exitCode}; output:{Environment.NewLine}{output}");
+        var summaries = output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("requests=", StringComparison.Ordinal)).ToList();
+        var summary = Assert.Single(summaries);
+        Assert.Matches(new Regex(@"^requests=1000 errors=0 elapsed=\d+\.\d\ds$"), summary);
+        Assert.Contains("Ump server 'kv' stopped: every request was answered.", output, StringComparison.Ordinal);
+        Assert.Contains("Ump server 'hashing' stopped: every request was answered.", output, StringComparison.Ordinal);
+    }
+}
