@@ -1,3 +1,6 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Ump.Hosting;
 using Ump.Samples.KeyValue;
 using Ump.Samples.WebApi;
 
@@ -15,7 +18,21 @@ builder.Services.AddUmpServer<KvCommand, KvReply, KvError, KeyValueStoreHandler>
     {
         o.HandlerLifetime = ServiceLifetime.Singleton;
         o.MaxConcurrency = 1;
-    });
+    })
+    .AddHealthCheck(degradedQueueLength: 1000);
+
+// Telemetry: the Ump meter and activity source are standard .NET ones, so OpenTelemetry needs no adapter. With
+// "Telemetry:ConsoleExporter": true, one HTTP request prints one trace: the ASP.NET Core request, then ump.handle.
+if (builder.Configuration.GetValue<bool>("Telemetry:ConsoleExporter"))
+{
+    builder.Services.AddOpenTelemetry()
+        .WithTracing(tracing => tracing
+            .AddSource("Microsoft.AspNetCore", UmpTelemetry.ActivitySourceName)
+            .AddConsoleExporter())
+        .WithMetrics(metrics => metrics
+            .AddMeter(UmpTelemetry.MeterName)
+            .AddConsoleExporter());
+}
 
 // Keep the host's shutdown limit above the Ump server's ShutdownTimeout (10 s in appsettings.json), so the drain can finish.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
@@ -29,6 +46,7 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
 });
 app.UseStatusCodePages();
 app.MapControllers();
+app.MapHealthChecks("/health");
 
 app.Run();
 

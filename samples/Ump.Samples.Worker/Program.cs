@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Ump.Hosting;
 using Ump.Samples.KeyValue;
 using Ump.Samples.Worker;
 
@@ -14,12 +17,25 @@ builder.Services.AddUmpServer<KvCommand, KvReply, KvError, KeyValueStoreHandler>
     {
         o.HandlerLifetime = ServiceLifetime.Singleton;
         o.MaxConcurrency = 1;
-    });
+    })
+    .AddHealthCheck();
 
 // Server "hashing": a stateless, CPU-bound service. A scoped handler (the default lifetime), a fresh one per request,
 // with MaxConcurrency (4) and the other options from appsettings.json.
 builder.Services.AddUmpServer<HashRequest, HashReply, HashError, HashingHandler>("hashing")
-    .BindConfiguration("Ump:Hashing");
+    .BindConfiguration("Ump:Hashing")
+    .AddHealthCheck(degradedQueueLength: 100);
+
+// Health: both servers' checks, logged when their status changes (a worker has no /health endpoint to ask).
+builder.Services.AddHostedService<HealthLogger>();
+
+// Telemetry to the console, when "Telemetry:ConsoleExporter" is true: the Ump meter and the ump.handle activities.
+if (builder.Configuration.GetValue<bool>("Telemetry:ConsoleExporter"))
+{
+    builder.Services.AddOpenTelemetry()
+        .WithTracing(tracing => tracing.AddSource(UmpTelemetry.ActivitySourceName).AddConsoleExporter())
+        .WithMetrics(metrics => metrics.AddMeter(UmpTelemetry.MeterName).AddConsoleExporter());
+}
 
 // The client: the "Worker" section, and "requests" (--requests N on the command line) to stop after N requests.
 builder.Services.AddOptions<ClientWorkerOptions>()

@@ -497,9 +497,11 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             running = _active;
         }
 
+        // Logged before the disposal: that wakes an idle loop, which may report the drain completed at once.
+        Log.DrainStarted(_logger, _displayName, queued, running, _shutdownTimeout);
+
         // From here on a request fails with ServerDisappeared at once.
         _channel!.Server.Dispose();
-        Log.DrainStarted(_logger, _displayName, queued, running, _shutdownTimeout);
 
         bool done;
         lock (_lock)
