@@ -1,0 +1,19 @@
+using BenchmarkDotNet.Running;
+
+namespace Ump.Benchmarks;
+
+/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/Ump.Benchmarks -- --filter '*'</c>.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args is ["--alloc", ..])
+        {
+            // Targeted allocation breakdown, outside BenchmarkDotNet: bytes per operation for each path.
+            return AllocationProbe.Run();
+        }
+
+        _ = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
