@@ -89,7 +89,7 @@ public class Alternatives
         }
     }
 
-    /// <summary>Wolverine: <c>IMessageBus.InvokeAsync&lt;int&gt;</c> to a local handler in a started host (runs inline, no thread hop).</summary>
+    /// <summary>Wolverine: <c>IMessageBus.InvokeAsync&lt;TResponse&gt;</c> to a local handler in a started host (runs inline, no thread hop).</summary>
     [Benchmark(OperationsPerInvoke = Shared.Ops)]
     public async Task Wolverine_InvokeAsync()
     {

@@ -6,7 +6,7 @@ using Wolverine;
 namespace Ump.Benchmarks.Others;
 
 /// <summary>
-/// Wolverine: a started in-process host with one local handler, called with <c>IMessageBus.InvokeAsync&lt;int&gt;</c>.
+/// Wolverine: a started in-process host with one local handler, called with <c>IMessageBus.InvokeAsync&lt;WolverinePong&gt;</c>.
 /// InvokeAsync runs the handler inline on the caller's thread: there is no thread hop.
 /// </summary>
 public sealed class WolverineEcho
@@ -24,7 +24,7 @@ public sealed class WolverineEcho
         {
             options.ApplicationAssembly = typeof(WolverineEcho).Assembly;
             options.UseRuntimeCompilation();
-            options.Discovery.DisableConventionalDiscovery().IncludeType(typeof(WolverinePingHandler));
+            options.Discovery.IncludeAssembly(typeof(WolverineEcho).Assembly);
         });
         _host = builder.Build();
         _host.Start();
@@ -33,7 +33,11 @@ public sealed class WolverineEcho
     }
 
     /// <summary>One invoke with a response.</summary>
-    public Task<int> RequestAsync(int request) => _bus.InvokeAsync<int>(new WolverinePing(request));
+    public async Task<int> RequestAsync(int request)
+    {
+        var response = await _bus.InvokeAsync<WolverinePong>(new WolverinePing(request));
+        return response.Value;
+    }
 
     /// <summary>Stops and disposes the host (bounded).</summary>
     public void Stop()
@@ -47,9 +51,12 @@ public sealed class WolverineEcho
 /// <summary>Wolverine request message.</summary>
 public sealed record WolverinePing(int Value);
 
-/// <summary>Wolverine handler: returns the value, which InvokeAsync&lt;int&gt; hands back.</summary>
+/// <summary>Wolverine response message (Wolverine does not route a handler that returns a primitive).</summary>
+public sealed record WolverinePong(int Value);
+
+/// <summary>Wolverine handler: returns the response, which InvokeAsync&lt;WolverinePong&gt; hands back.</summary>
 public static class WolverinePingHandler
 {
     /// <summary>Handles one ping.</summary>
-    public static int Handle(WolverinePing ping) => ping.Value;
+    public static WolverinePong Handle(WolverinePing ping) => new(ping.Value);
 }
