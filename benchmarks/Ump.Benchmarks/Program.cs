@@ -13,6 +13,18 @@ public static class Program
             return AllocationProbe.Run();
         }
 
+        if (args is ["--cost", ..])
+        {
+            // Targeted time breakdown: one round trip's instruction cost with both ends on one thread.
+            return CostProbe.Run();
+        }
+
+        if (args is ["--sync-race", ..])
+        {
+            // Reproduces the stale wake-up in the core's sync request path.
+            return SyncRaceProbe.Run();
+        }
+
         _ = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

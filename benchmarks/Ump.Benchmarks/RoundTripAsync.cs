@@ -13,6 +13,7 @@ public class RoundTripAsync
 {
     private TcsChannelServer _tcs = null!;
     private PooledFloorServer _floor = null!;
+    private PooledFloorServer _floorGlobal = null!;
     private Client<int, int, NoError> _client = null!;
     private Server<int, int, NoError> _server = null!;
     private Task? _serverLoop;
@@ -25,6 +26,8 @@ public class RoundTripAsync
         _tcs.Start();
         _floor = new PooledFloorServer();
         _floor.Start();
+        _floorGlobal = new PooledFloorServer(globalQueue: true);
+        _floorGlobal.Start();
         (_server, _client) = UmpChannel.Create<int, int, NoError>();
         _serverLoop = UmpServers.RunAsync(_server);
         _cts = new CancellationTokenSource();
@@ -35,6 +38,7 @@ public class RoundTripAsync
     {
         _tcs.Stop();
         _floor.Stop();
+        _floorGlobal.Stop();
         _client.Dispose();
         Shared.WaitStopped(_serverLoop, "Ump server loop");
         _server.Dispose();
@@ -58,6 +62,16 @@ public class RoundTripAsync
         for (var i = 0; i < Shared.Ops; i++)
         {
             Shared.Check(i, await _floor.RequestAsync(i));
+        }
+    }
+
+    /// <summary>The floor, replies completed from a global-queue work item (see <see cref="PooledFloorServer"/>).</summary>
+    [Benchmark(OperationsPerInvoke = Shared.Ops)]
+    public async Task PooledFloor_GlobalQueue()
+    {
+        for (var i = 0; i < Shared.Ops; i++)
+        {
+            Shared.Check(i, await _floorGlobal.RequestAsync(i));
         }
     }
 

@@ -16,6 +16,7 @@ public class Throughput
 
     private TcsChannelServer _tcs = null!;
     private PooledFloorServer _floor = null!;
+    private PooledFloorServer _floorGlobal = null!;
     private Client<int, int, NoError> _client = null!;
     private Server<int, int, NoError> _server = null!;
     private Task? _serverLoop;
@@ -31,6 +32,8 @@ public class Throughput
         _tcs.Start();
         _floor = new PooledFloorServer();
         _floor.Start();
+        _floorGlobal = new PooledFloorServer(globalQueue: true);
+        _floorGlobal.Start();
         (_server, _client) = UmpChannel.Create<int, int, NoError>();
         _serverLoop = UmpServers.RunAsync(_server);
         _callers = new Task[Callers];
@@ -41,6 +44,7 @@ public class Throughput
     {
         _tcs.Stop();
         _floor.Stop();
+        _floorGlobal.Stop();
         _client.Dispose();
         Shared.WaitStopped(_serverLoop, "Ump server loop");
         _server.Dispose();
@@ -63,6 +67,16 @@ public class Throughput
         for (var i = 0; i < count; i++)
         {
             Shared.Check(i, await self._floor.RequestAsync(i));
+        }
+    });
+
+    /// <summary>The floor, replies completed from a global-queue work item.</summary>
+    [Benchmark(OperationsPerInvoke = Total)]
+    public Task PooledFloor_GlobalQueue() => RunCallers(static async (self, count) =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Shared.Check(i, await self._floorGlobal.RequestAsync(i));
         }
     });
 

@@ -8,6 +8,12 @@ namespace Ump.Benchmarks.Baselines;
 /// reply slots, a locked queue and one pooled server wake-up signal. No cancellation, no timeouts, no safety net, no
 /// stale-reference protection: only what a round trip needs. Continuations run asynchronously, as in Ump.
 /// </summary>
+/// <remarks>
+/// With <c>globalQueue</c> the reply is not signalled through <see cref="ManualResetValueTaskSourceCore{TResult}.RunContinuationsAsynchronously"/>
+/// (which queues the caller's continuation to the completing thread's local queue, <c>preferLocal: true</c>) but by queuing
+/// the slot itself as an <see cref="IThreadPoolWorkItem"/> to the global queue, where it completes inline: still one
+/// work item per reply, still no allocation, but FIFO and not stuck behind a busy server thread.
+/// </remarks>
 public sealed class PooledFloorServer : IValueTaskSource<bool>
 {
     private readonly Lock _lock = new();
@@ -18,8 +24,15 @@ public sealed class PooledFloorServer : IValueTaskSource<bool>
     private bool _stopped;
     private Task? _loop;
 
+    private readonly bool _globalQueue;
+
     /// <summary>Creates a stopped server.</summary>
-    public PooledFloorServer() => _signal.RunContinuationsAsynchronously = true;
+    /// <param name="globalQueue">Complete replies from a global-queue work item instead of a local-queue continuation.</param>
+    public PooledFloorServer(bool globalQueue = false)
+    {
+        _globalQueue = globalQueue;
+        _signal.RunContinuationsAsynchronously = true;
+    }
 
     /// <summary>Starts the echo server loop on the thread pool.</summary>
     public void Start() => _loop = Task.Run(RunAsync);
@@ -29,7 +42,7 @@ public sealed class PooledFloorServer : IValueTaskSource<bool>
     {
         if (!_pool.TryDequeue(out var slot))
         {
-            slot = new Slot(this);
+            slot = new Slot(this, _globalQueue);
         }
 
         slot.Request = request;
@@ -110,22 +123,39 @@ public sealed class PooledFloorServer : IValueTaskSource<bool>
 
     bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
 
-    private sealed class Slot : IValueTaskSource<int>
+    private sealed class Slot : IValueTaskSource<int>, IThreadPoolWorkItem
     {
         private readonly PooledFloorServer _owner;
+        private readonly bool _globalQueue;
         private ManualResetValueTaskSourceCore<int> _core;
+        private int _reply;
 
-        public Slot(PooledFloorServer owner)
+        public Slot(PooledFloorServer owner, bool globalQueue)
         {
             _owner = owner;
-            _core.RunContinuationsAsynchronously = true;
+            _globalQueue = globalQueue;
+            _core.RunContinuationsAsynchronously = !globalQueue;
         }
 
         public int Request { get; set; }
 
         public short Version => _core.Version;
 
-        public void Complete(int reply) => _core.SetResult(reply);
+        public void Complete(int reply)
+        {
+            if (_globalQueue)
+            {
+                _reply = reply;
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+            else
+            {
+                _core.SetResult(reply);
+            }
+        }
+
+        // Global-queue mode: runs on a pool thread and resumes the caller inline.
+        void IThreadPoolWorkItem.Execute() => _core.SetResult(_reply);
 
         public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
