@@ -17,6 +17,7 @@ public class Throughput
     private TcsChannelServer _tcs = null!;
     private PooledFloorServer _floor = null!;
     private PooledFloorServer _floorGlobal = null!;
+    private LockFreeFloorServer _floorLockFree = null!;
     private Client<int, int, NoError> _client = null!;
     private Server<int, int, NoError> _server = null!;
     private Task? _serverLoop;
@@ -34,6 +35,8 @@ public class Throughput
         _floor.Start();
         _floorGlobal = new PooledFloorServer(globalQueue: true);
         _floorGlobal.Start();
+        _floorLockFree = new LockFreeFloorServer();
+        _floorLockFree.Start();
         (_server, _client) = UmpChannel.Create<int, int, NoError>();
         _serverLoop = UmpServers.RunAsync(_server);
         _callers = new Task[Callers];
@@ -45,6 +48,7 @@ public class Throughput
         _tcs.Stop();
         _floor.Stop();
         _floorGlobal.Stop();
+        _floorLockFree.Stop();
         _client.Dispose();
         Shared.WaitStopped(_serverLoop, "Ump server loop");
         _server.Dispose();
@@ -77,6 +81,16 @@ public class Throughput
         for (var i = 0; i < count; i++)
         {
             Shared.Check(i, await self._floorGlobal.RequestAsync(i));
+        }
+    });
+
+    /// <summary>The floor with a lock-free request queue and a drain per wake-up (a hypothesis test, see docs/benchmarks.md).</summary>
+    [Benchmark(OperationsPerInvoke = Total)]
+    public Task PooledFloor_LockFree() => RunCallers(static async (self, count) =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Shared.Check(i, await self._floorLockFree.RequestAsync(i));
         }
     });
 
