@@ -84,8 +84,13 @@ public sealed class WaitReply<TReply, TErr> : IDisposable
                 _slot.Discard(_version);
                 break;
             case Waited:
-                // A wait may be in progress on another thread: end it. Harmless once the slot has moved on.
-                _slot.GiveUp(_token, ThrowHelper.CreateWaitReplyDisposed());
+                // A wait may be in progress on another thread: end it. Harmless once the slot has moved on,
+                // and then nothing is allocated.
+                if (_slot.PhaseFor(_token) is ReplySlot<TReply, TErr>.Queued or ReplySlot<TReply, TErr>.Blocked or ReplySlot<TReply, TErr>.Taken)
+                {
+                    _slot.GiveUp(_token, ThrowHelper.CreateWaitReplyDisposed());
+                }
+
                 break;
         }
     }

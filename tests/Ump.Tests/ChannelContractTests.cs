@@ -81,6 +81,23 @@ public abstract class ChannelContractTests
         Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
     }
 
+    [Fact]
+    public async Task ServerWaitAsyncDroppedUnawaited_RequestHandedToIt_CallerGetsNoReply()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        StartWaitAndDropIt(server);
+        var call = client.RequestAsync(1).AsTask();
+        await Bounded.CollectUntilCompleted(call);
+
+        Assert.Equal(UmpErrorKind.NoReply, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StartWaitAndDropIt(Server<int, string, string> server) => _ = server.WaitAsync();
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task TakeAndForget(Server<int, string, string> server)
     {

@@ -152,7 +152,8 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         }
 
         SchedulePoint.Reached("Send.AfterLock");
-        waiter?.SetResult((request, Bind(slot, token)));
+        // The responder is bound by the server when it takes the result (ServerWaiter.GetResult), on its own thread.
+        waiter?.SetResult(new(request, slot, token));
         SchedulePoint.Reached("Send.BeforeRegister");
 
         // Registered only now that the request is visible: a give-up from here on finds it.
@@ -321,7 +322,14 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         }
     }
 
-    internal void ReturnWaiter(ServerWaiter<TReq, TReply, TErr> waiter) => _waiterPool.Return(waiter);
+    internal void ReturnWaiter(ServerWaiter<TReq, TReply, TErr> waiter)
+    {
+        if (!_waiterPool.Return(waiter))
+        {
+            // Dropped, and holding nothing: its safety-net finalizer has nothing to do.
+            GC.SuppressFinalize(waiter);
+        }
+    }
 
     /// <summary>Disposes the server: queued and parked callers get ServerDisappeared, waiting servers get ObjectDisposedException.</summary>
     /// <remarks>Reply contexts already taken are untouched: they can still answer.</remarks>
@@ -428,7 +436,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         return waiters;
     }
 
-    private ReplyContext<TReply, TErr> Bind(ReplySlot<TReply, TErr> slot, int token)
+    internal ReplyContext<TReply, TErr> Bind(ReplySlot<TReply, TErr> slot, int token)
     {
         var responder = ResponderPool.Rent() ?? new Responder<TReply, TErr>(this);
         return new ReplyContext<TReply, TErr>(responder, responder.Bind(slot, token));

@@ -22,7 +22,7 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
     };
 
     private readonly ChannelCore<TReq, TReply, TErr> _owner;
-    private ManualResetValueTaskSourceCore<(TReq Request, ReplyContext<TReply, TErr> Reply)> _vts;
+    private ManualResetValueTaskSourceCore<QueueItem<TReq, TReply, TErr>> _vts;
     private CancellationTokenRegistration _cancellation;
     private ManualResetEventSlim? _event;
     private bool _sync;
@@ -31,6 +31,19 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
     {
         _owner = owner;
         _vts.RunContinuationsAsynchronously = true;
+    }
+
+    /// <summary>
+    /// The GC safety net for a request handed to a wait whose result nobody ever takes (the server dropped the
+    /// <see cref="ValueTask{TResult}"/>): no reply context exists yet, so this waiter stands in for it.
+    /// </summary>
+    ~ServerWaiter()
+    {
+        if (_vts.GetStatus(_vts.Version) == ValueTaskSourceStatus.Succeeded)
+        {
+            var item = _vts.GetResult(_vts.Version);
+            item.Slot.TryFail(item.Token, ThrowHelper.CreateNoReplyCollected());
+        }
     }
 
     /// <summary>True while the waiter sits in the channel's waiter queue. Guarded by the channel lock.</summary>
@@ -56,7 +69,7 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
         }
     }
 
-    internal void SetResult((TReq Request, ReplyContext<TReply, TErr> Reply) item)
+    internal void SetResult(QueueItem<TReq, TReply, TErr> item)
     {
         var sync = _sync;
         _vts.SetResult(item);
@@ -103,7 +116,10 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
         _cancellation = default;
         try
         {
-            return _vts.GetResult(token);
+            // The responder is rented and bound here, on the server's thread: the sender never touches it, and the
+            // responder and its pool stay with the thread that answers.
+            var item = _vts.GetResult(token);
+            return (item.Request, _owner.Bind(item.Slot, item.Token));
         }
         finally
         {

@@ -1,0 +1,31 @@
+using BenchmarkDotNet.Running;
+
+namespace Ump.Benchmarks;
+
+/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/Ump.Benchmarks -- --filter '*'</c>.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args is ["--alloc", ..])
+        {
+            // Targeted allocation breakdown, outside BenchmarkDotNet: bytes per operation for each path.
+            return AllocationProbe.Run();
+        }
+
+        if (args is ["--cost", ..])
+        {
+            // Targeted time breakdown: one round trip's instruction cost with both ends on one thread.
+            return CostProbe.Run();
+        }
+
+        if (args is ["--sync-race", ..])
+        {
+            // Reproduces the stale wake-up in the core's sync request path.
+            return SyncRaceProbe.Run();
+        }
+
+        _ = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

@@ -1,0 +1,117 @@
+using BenchmarkDotNet.Attributes;
+using Ump.Benchmarks.Baselines;
+
+namespace Ump.Benchmarks;
+
+/// <summary>
+/// Concurrent async callers against one server loop. Every invocation makes <see cref="Total"/> round trips split
+/// evenly over <see cref="Callers"/> callers, so the time and allocation columns are per request.
+/// </summary>
+[MemoryDiagnoser]
+[ThreadingDiagnoser]
+public class Throughput
+{
+    /// <summary>Requests per invocation, divisible by every caller count.</summary>
+    public const int Total = 4096;
+
+    private TcsChannelServer _tcs = null!;
+    private PooledFloorServer _floor = null!;
+    private PooledFloorServer _floorGlobal = null!;
+    private LockFreeFloorServer _floorLockFree = null!;
+    private Client<int, int, NoError> _client = null!;
+    private Server<int, int, NoError> _server = null!;
+    private Task? _serverLoop;
+    private Task[] _callers = null!;
+
+    [Params(1, 8, 64)]
+    public int Callers { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _tcs = new TcsChannelServer();
+        _tcs.Start();
+        _floor = new PooledFloorServer();
+        _floor.Start();
+        _floorGlobal = new PooledFloorServer(globalQueue: true);
+        _floorGlobal.Start();
+        _floorLockFree = new LockFreeFloorServer();
+        _floorLockFree.Start();
+        (_server, _client) = UmpChannel.Create<int, int, NoError>();
+        _serverLoop = UmpServers.RunAsync(_server);
+        _callers = new Task[Callers];
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _tcs.Stop();
+        _floor.Stop();
+        _floorGlobal.Stop();
+        _floorLockFree.Stop();
+        _client.Dispose();
+        Shared.WaitStopped(_serverLoop, "Ump server loop");
+        _server.Dispose();
+    }
+
+    /// <summary>Baseline: Channel + TaskCompletionSource.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Total)]
+    public Task ChannelTcs() => RunCallers(static async (self, count) =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Shared.Check(i, await self._tcs.RequestAsync(i));
+        }
+    });
+
+    /// <summary>The pooled hand-written floor.</summary>
+    [Benchmark(OperationsPerInvoke = Total)]
+    public Task PooledFloor() => RunCallers(static async (self, count) =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Shared.Check(i, await self._floor.RequestAsync(i));
+        }
+    });
+
+    /// <summary>The floor, replies completed from a global-queue work item.</summary>
+    [Benchmark(OperationsPerInvoke = Total)]
+    public Task PooledFloor_GlobalQueue() => RunCallers(static async (self, count) =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Shared.Check(i, await self._floorGlobal.RequestAsync(i));
+        }
+    });
+
+    /// <summary>The floor with a lock-free request queue and a drain per wake-up (a hypothesis test, see docs/benchmarks.md).</summary>
+    [Benchmark(OperationsPerInvoke = Total)]
+    public Task PooledFloor_LockFree() => RunCallers(static async (self, count) =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Shared.Check(i, await self._floorLockFree.RequestAsync(i));
+        }
+    });
+
+    /// <summary>Ump RequestAsync against WaitAsync.</summary>
+    [Benchmark(OperationsPerInvoke = Total)]
+    public Task Ump_RequestAsync() => RunCallers(static async (self, count) =>
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Shared.Check(i, await self._client.RequestAsync(i));
+        }
+    });
+
+    private Task RunCallers(Func<Throughput, int, Task> caller)
+    {
+        var perCaller = Total / Callers;
+        for (var c = 0; c < _callers.Length; c++)
+        {
+            _callers[c] = Task.Run(() => caller(this, perCaller));
+        }
+
+        return Task.WhenAll(_callers);
+    }
+}
