@@ -35,7 +35,7 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output)
     public void Every_expected_benchmark_class_is_covered()
     {
         var names = BenchmarkTypes().Select(t => t.Name).Order().ToArray();
-        Assert.Equal(["Alternatives", "RoundTripAsync", "RoundTripSync", "Throughput"], names);
+        Assert.Equal(["Alternatives", "HostedPath", "RoundTripAsync", "RoundTripSync", "Throughput"], names);
     }
 
     [Theory]
