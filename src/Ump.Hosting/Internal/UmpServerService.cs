@@ -331,7 +331,9 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             return;
         }
 
-        var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, deadline);
+        // A caller that cannot give up has a token that never fires: then the deadline's token is all the handler needs.
+        var linked = aborted.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(aborted, deadline) : null;
+        var handlerToken = linked?.Token ?? deadline;
         var monitor = _channel!.Monitor;
         var requestState = reply.ObserverState as UmpRequestState;
         var started = monitor.HandlerStarting(requestState, out var activity);
@@ -343,11 +345,11 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         {
             if (_singleton is { } singleton)
             {
-                await singleton.HandleAsync(request, reply, linked.Token).ConfigureAwait(false);
+                await singleton.HandleAsync(request, reply, handlerToken).ConfigureAwait(false);
             }
             else
             {
-                await HandleInScopeAsync(request, reply, linked.Token).ConfigureAwait(false);
+                await HandleInScopeAsync(request, reply, handlerToken).ConfigureAwait(false);
             }
 
             if (reply.IsPending)
@@ -361,9 +363,9 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             if (Volatile.Read(ref _deadlinePassed) && !reply.IsPending)
             {
                 Log.HandlerFailedAfterDeadline(_logger, _displayName, s_requestType, ex);
-                failure = ex is OperationCanceledException && linked.IsCancellationRequested ? null : ex;
+                failure = ex is OperationCanceledException && handlerToken.IsCancellationRequested ? null : ex;
             }
-            else if (ex is OperationCanceledException && linked.IsCancellationRequested)
+            else if (ex is OperationCanceledException && handlerToken.IsCancellationRequested)
             {
                 Log.HandlerCanceled(_logger, _displayName, s_requestType);
                 TryAbandon(reply, UmpErrorKind.NoReply, ex);
@@ -384,7 +386,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         {
             watchdog?.Dispose();
             monitor.HandlerEnded(started, requestState, activity, failure);
-            linked.Dispose();
+            linked?.Dispose();
             TaskCompletionSource? idle = null;
             lock (_lock)
             {

@@ -106,7 +106,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     internal ReplySlot<TReply, TErr> StartRequest(TReq request, bool syncWaiter, bool forSend, CancellationToken cancellationToken)
     {
         var slot = SlotPool.Rent() ?? new ReplySlot<TReply, TErr>(this);
-        var token = slot.Begin(syncWaiter, Observer?.OnRequestSent());
+        var token = slot.Begin(syncWaiter, callerMayGiveUp: forSend || cancellationToken.CanBeCanceled || RequestTimeout is not null, Observer?.OnRequestSent());
         if (RequestTimeout is { } timeout)
         {
             // Measured from the send: the timer starts before the request can wait for room.

@@ -81,6 +81,10 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     // What the channel's observer returned at send; null without an observer.
     private object? _observerState;
 
+    // False when nothing can make the caller give up (no cancelable token, no timeout, not a Send): then
+    // RequestAborted can never fire, and costs nothing.
+    private bool _callerMayGiveUp;
+
     internal ReplySlot(ChannelCore<TReply, TErr> owner)
     {
         _owner = owner;
@@ -96,11 +100,12 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     internal TaskCompletionSource? Admission => _admission;
 
     /// <summary>Starts a new request. The slot is not yet visible to any other thread.</summary>
-    internal int Begin(bool syncWaiter, object? observerState)
+    internal int Begin(bool syncWaiter, bool callerMayGiveUp, object? observerState)
     {
         var token = unchecked(_token + 1);
         _token = token;
         _observerState = observerState;
+        _callerMayGiveUp = callerMayGiveUp;
         _syncWaiter = syncWaiter ? SyncWaiter : NoSyncWaiter;
         if (syncWaiter)
         {
@@ -287,6 +292,13 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     /// <summary>The token behind <see cref="ReplyContext{TReply, TErr}.RequestAborted"/> for a taken request.</summary>
     internal CancellationToken GetRequestAborted(int token)
     {
+        if (!_callerMayGiveUp)
+        {
+            // Set before the request was published and never changed while it lives; a stale read here belongs to a
+            // finished request, for which no token is worth creating.
+            return CancellationToken.None;
+        }
+
         var state = Volatile.Read(ref _state);
         if (TokenOf(state) != token || PhaseOf(state) is GivenUp or Free)
         {
