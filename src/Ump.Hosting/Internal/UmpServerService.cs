@@ -43,7 +43,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     private static readonly ObjectFactory<THandler> s_handlerFactory = ActivatorUtilities.CreateFactory<THandler>(Type.EmptyTypes);
     private static readonly string s_requestType = typeof(TReq).ToString();
     private static readonly string s_handlerType = typeof(THandler).ToString();
-    private static readonly TimerCallback s_onSlowHandler = static state => ((SlowHandlerWatch)state!).Fire();
+
 
     private readonly string _name;
     private readonly string _displayName;
@@ -62,6 +62,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     private SemaphoreSlim? _slots;
     private TimeSpan _shutdownTimeout;
     private TimeSpan? _slowThreshold;
+    private SlowHandlerWatch? _inlineWatch;
     private LogLevel _exceptionLevel;
 
     // Guarded by _lock.
@@ -337,9 +338,13 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         var monitor = _channel!.Monitor;
         var requestState = reply.ObserverState as UmpRequestState;
         var started = monitor.HandlerStarting(requestState, out var activity);
-        var watchdog = _slowThreshold is { } threshold
-            ? _channel.TimeProvider.CreateTimer(s_onSlowHandler, new SlowHandlerWatch(monitor, started, threshold), threshold, Timeout.InfiniteTimeSpan)
-            : null;
+        // One handler at a time (no slots): one watch and one timer for the server's life, re-armed per request.
+        // Otherwise a timer per handler call.
+        var watchdog = _slowThreshold is not { } threshold
+            ? null
+            : _slots is null
+                ? (_inlineWatch ??= new SlowHandlerWatch(monitor, _channel.TimeProvider, threshold)).Arm(started)
+                : new SlowHandlerWatch(monitor, _channel.TimeProvider, threshold).Arm(started);
         Exception? failure = null;
         try
         {
@@ -384,7 +389,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         }
         finally
         {
-            watchdog?.Dispose();
+            watchdog?.Disarm(keepTimer: _slots is null);
             monitor.HandlerEnded(started, requestState, activity, failure);
             linked?.Dispose();
             TaskCompletionSource? idle = null;
@@ -610,9 +615,53 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         }
     }
 
-    /// <summary>The slow-handler timer's state: fires once, while the handler still runs.</summary>
-    private sealed class SlowHandlerWatch(UmpServerMonitor monitor, long started, TimeSpan threshold)
+    /// <summary>
+    /// The slow-handler watchdog of one handler call at a time: a one-shot timer armed when the handler starts. It warns
+    /// once, while the handler still runs; a late tick that belongs to an earlier call finds too little elapsed time
+    /// and stays quiet, so the inline path can re-arm one timer instead of creating one per request.
+    /// </summary>
+    private sealed class SlowHandlerWatch(UmpServerMonitor monitor, TimeProvider time, TimeSpan threshold)
     {
-        public void Fire() => monitor.HandlerSlow(started, threshold);
+        private static readonly TimerCallback s_fire = static state => ((SlowHandlerWatch)state!).Fire();
+
+        private ITimer? _timer;
+        private long _started;
+
+        public SlowHandlerWatch Arm(long started)
+        {
+            Volatile.Write(ref _started, started);
+            if (_timer is null)
+            {
+                _timer = time.CreateTimer(s_fire, this, threshold, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                _timer.Change(threshold, Timeout.InfiniteTimeSpan);
+            }
+
+            return this;
+        }
+
+        public void Disarm(bool keepTimer)
+        {
+            Volatile.Write(ref _started, 0);
+            if (keepTimer)
+            {
+                _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                _timer?.Dispose();
+            }
+        }
+
+        private void Fire()
+        {
+            var started = Volatile.Read(ref _started);
+            if (started != 0 && time.GetElapsedTime(started) >= threshold)
+            {
+                monitor.HandlerSlow(started, threshold);
+            }
+        }
     }
 }
