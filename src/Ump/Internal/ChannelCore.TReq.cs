@@ -36,8 +36,6 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     {
     }
 
-    internal bool IsServerDisposed => _serverDisposed;
-
     /// <summary>The number of requests waiting in the queue (not those waiting for room).</summary>
     internal int QueueLength
     {
