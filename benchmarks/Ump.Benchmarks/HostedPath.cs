@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
+using Ump.Benchmarks.Baselines;
 using Ump.Benchmarks.Others;
 
 namespace Ump.Benchmarks;
@@ -18,6 +19,7 @@ public class HostedPath
     private Task? _serverLoop;
     private HostedEcho? _hosted;
     private WolverineEcho? _wolverine;
+    private HostedFloorServer? _floor;
 
     [GlobalSetup(Target = nameof(Core_RequestAsync))]
     public void SetupCore()
@@ -48,6 +50,12 @@ public class HostedPath
 
     [GlobalCleanup(Targets = [nameof(Hosted_Singleton), nameof(Hosted_Singleton_Telemetry), nameof(Hosted_Scoped), nameof(Hosted_Scoped_Telemetry)])]
     public void CleanupHosted() => _hosted?.Stop();
+
+    [GlobalSetup(Target = nameof(Floor_ScopeAndTelemetry))]
+    public void SetupFloor() => _floor = new HostedFloorServer();
+
+    [GlobalCleanup(Target = nameof(Floor_ScopeAndTelemetry))]
+    public void CleanupFloor() => _floor?.Dispose();
 
     [GlobalSetup(Target = nameof(Wolverine_InvokeAsync))]
     public void SetupWolverine() => _wolverine = new WolverineEcho();
@@ -80,6 +88,19 @@ public class HostedPath
     /// <summary>Hosted, a DI scope and a handler per request, metrics and traces listened to.</summary>
     [Benchmark(OperationsPerInvoke = Shared.Ops)]
     public Task Hosted_Scoped_Telemetry() => Hosted();
+
+    /// <summary>
+    /// The floor under <see cref="Hosted_Scoped_Telemetry"/>: the raw core plus, by hand, a DI scope, one sampled
+    /// activity and four measurements per request, and nothing else.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Shared.Ops)]
+    public async Task Floor_ScopeAndTelemetry()
+    {
+        for (var i = 0; i < Shared.Ops; i++)
+        {
+            Shared.Check(i, await _floor!.RequestAsync(i));
+        }
+    }
 
     /// <summary>Wolverine <c>InvokeAsync</c>, which runs its handler inline on the caller's thread.</summary>
     [Benchmark(OperationsPerInvoke = Shared.Ops)]

@@ -50,7 +50,6 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     private readonly IServiceProvider _services;
     private readonly Lock _lock = new();
     private readonly Dictionary<long, ReplyContext<TReply, TErr>> _running = [];
-    private readonly CancellationTokenSource _stopTaking = new();
     private readonly CancellationTokenSource _deadline = new();
     private readonly TaskCompletionSource _drainCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -69,6 +68,9 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     private Queue<(TReq Request, ReplyContext<TReply, TErr> Reply)>? _pending;
     private TaskCompletionSource? _idle;
     private long _nextId;
+
+    // The one running context on the one-at-a-time path (no slots), where a dictionary per request would be waste.
+    private ReplyContext<TReply, TErr> _inlineRunning;
     private int _active;
     private bool _started;
     private bool _draining;
@@ -97,6 +99,10 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         if (options.MaxConcurrency > 1)
         {
             _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        }
+        else if (_slowThreshold is { } threshold)
+        {
+            _inlineWatch = new SlowHandlerWatch(_channel.Monitor, _channel.TimeProvider, threshold);
         }
 
         if (options.HandlerLifetime == ServiceLifetime.Singleton)
@@ -194,6 +200,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         BeginDrain();
         OnDeadline();
         Interlocked.Exchange(ref _deadlineTimer, null)?.Dispose();
+        _inlineWatch?.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -223,6 +230,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
 
     private async Task RunLoopAsync()
     {
+        var server = _channel!.Server;
         var deadline = _deadline.Token;
         while (true)
         {
@@ -238,8 +246,33 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
                 }
             }
 
-            var (taken, request, reply) = await TakeAsync().ConfigureAwait(false);
-            if (!taken)
+            // The wait is awaited here, in the loop's one state machine, so taking a request allocates nothing.
+            (bool Taken, TReq Request, ReplyContext<TReply, TErr> Reply) next;
+            if (Volatile.Read(ref _draining))
+            {
+                next = TakePending();
+            }
+            else
+            {
+                try
+                {
+                    // No token: the drain disposes the core server, and that ends this wait.
+                    var (request, reply) = await server.WaitAsync().ConfigureAwait(false);
+                    next = (true, request, reply);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Disposed by the drain (go on with the requests it took), or by the container.
+                    next = TakePending();
+                }
+                catch (UmpException ex) when (ex.Kind == UmpErrorKind.ClientsDisappeared)
+                {
+                    Log.ClientsDisappeared(_logger, _displayName);
+                    next = default;
+                }
+            }
+
+            if (!next.Taken)
             {
                 _slots?.Release();
                 break;
@@ -247,49 +280,25 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
 
             if (_slots is null)
             {
-                await HandleAsync(request, reply).ConfigureAwait(false);
+                await HandleAsync(next.Request, next.Reply).ConfigureAwait(false);
             }
             else
             {
-                Dispatch(request, reply);
+                Dispatch(next.Request, next.Reply);
             }
 
-            // Keep no reference to a context once it is handed on (these locals live in the loop's state machine).
-            request = default!;
-            reply = default;
+            // Keep no reference to a context once it is handed on (this local lives in the loop's state machine).
+            next = default;
         }
 
         await WaitIdleAsync().ConfigureAwait(false);
     }
-
     /// <summary>Runs a handler on the thread pool; the closure captures this method's copies, not the loop's locals.</summary>
     private void Dispatch(TReq request, ReplyContext<TReply, TErr> reply) => _ = Task.Run(() => HandleAsync(request, reply));
 
-    /// <summary>The next request: from the core server while running, from the requests taken at stop while draining.</summary>
-    private async ValueTask<(bool Taken, TReq Request, ReplyContext<TReply, TErr> Reply)> TakeAsync()
+    /// <summary>The next of the requests the drain took, unless the deadline has passed.</summary>
+    private (bool Taken, TReq Request, ReplyContext<TReply, TErr> Reply) TakePending()
     {
-        if (!Volatile.Read(ref _draining))
-        {
-            try
-            {
-                var (request, reply) = await _channel!.Server.WaitAsync(_stopTaking.Token).ConfigureAwait(false);
-                return (true, request, reply);
-            }
-            catch (OperationCanceledException) when (_stopTaking.IsCancellationRequested)
-            {
-                // The drain began: go on with the requests it took.
-            }
-            catch (ObjectDisposedException)
-            {
-                // The core server was disposed: by the drain, or by the container.
-            }
-            catch (UmpException ex) when (ex.Kind == UmpErrorKind.ClientsDisappeared)
-            {
-                Log.ClientsDisappeared(_logger, _displayName);
-                return default;
-            }
-        }
-
         lock (_lock)
         {
             if (_pending is { Count: > 0 } pending && !_deadlinePassed)
@@ -320,7 +329,15 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             id = _deadlinePassed ? 0 : ++_nextId;
             if (id != 0)
             {
-                _running.Add(id, reply);
+                if (_slots is null)
+                {
+                    _inlineRunning = reply;
+                }
+                else
+                {
+                    _running.Add(id, reply);
+                }
+
                 _active++;
             }
         }
@@ -338,13 +355,11 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         var monitor = _channel!.Monitor;
         var requestState = reply.ObserverState as UmpRequestState;
         var started = monitor.HandlerStarting(requestState, out var activity);
-        // One handler at a time (no slots): one watch and one timer for the server's life, re-armed per request.
-        // Otherwise a timer per handler call.
-        var watchdog = _slowThreshold is not { } threshold
-            ? null
-            : _slots is null
-                ? (_inlineWatch ??= new SlowHandlerWatch(monitor, _channel.TimeProvider, threshold)).Arm(started)
-                : new SlowHandlerWatch(monitor, _channel.TimeProvider, threshold).Arm(started);
+        // One handler at a time (no slots): one watch for the server's life. Otherwise a watch per handler call.
+        var watchdog = _slots is null
+            ? _inlineWatch
+            : _slowThreshold is { } threshold ? new SlowHandlerWatch(monitor, _channel.TimeProvider, threshold) : null;
+        watchdog?.Start(started);
         Exception? failure = null;
         try
         {
@@ -389,13 +404,26 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         }
         finally
         {
-            watchdog?.Disarm(keepTimer: _slots is null);
+            watchdog?.End();
+            if (_slots is not null)
+            {
+                watchdog?.Dispose();
+            }
+
             monitor.HandlerEnded(started, requestState, activity, failure);
             linked?.Dispose();
             TaskCompletionSource? idle = null;
             lock (_lock)
             {
-                _running.Remove(id);
+                if (_slots is null)
+                {
+                    _inlineRunning = default;
+                }
+                else
+                {
+                    _running.Remove(id);
+                }
+
                 if (--_active == 0 && _idle is not null)
                 {
                     idle = _idle;
@@ -507,7 +535,8 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         // Logged before the disposal: that wakes an idle loop, which may report the drain completed at once.
         Log.DrainStarted(_logger, _displayName, queued, running, _shutdownTimeout);
 
-        // From here on a request fails with ServerDisappeared at once.
+        // From here on a request fails with ServerDisappeared at once. This also ends the loop's wait, which then finds
+        // the taken requests in place.
         _channel!.Server.Dispose();
 
         bool done;
@@ -525,9 +554,6 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
                 Timeout.InfiniteTimeSpan);
             Interlocked.Exchange(ref _deadlineTimer, timer)?.Dispose();
         }
-
-        // Wakes the loop's wait last, so it finds the taken requests in place.
-        _stopTaking.Cancel();
     }
 
     /// <summary>
@@ -548,7 +574,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             _deadlinePassed = true;
             pending = _pending is { Count: > 0 } ? [.. _pending] : [];
             _pending?.Clear();
-            running = [.. _running.Values];
+            running = _slots is null ? [_inlineRunning] : [.. _running.Values];
         }
 
         _channel?.Server.Dispose();
@@ -594,6 +620,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
         }
 
         Interlocked.Exchange(ref _deadlineTimer, null)?.Dispose();
+        _inlineWatch?.Dispose();
         if (!deadlinePassed)
         {
             Log.DrainCompleted(_logger, _displayName);
@@ -616,51 +643,81 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     }
 
     /// <summary>
-    /// The slow-handler watchdog of one handler call at a time: a one-shot timer armed when the handler starts. It warns
-    /// once, while the handler still runs; a late tick that belongs to an earlier call finds too little elapsed time
-    /// and stays quiet, so the inline path can re-arm one timer instead of creating one per request.
+    /// The slow-handler watchdog: warns once while a handler runs past the threshold. On the one-at-a-time path one watch
+    /// serves every call, and its timer is not re-armed per call: a tick that finds a call younger than the threshold
+    /// re-arms itself for the rest, and a tick that finds none leaves the next <see cref="Start"/> to arm it. So a busy
+    /// server pays two field writes per call and one tick per threshold, not two timer changes per call.
     /// </summary>
-    private sealed class SlowHandlerWatch(UmpServerMonitor monitor, TimeProvider time, TimeSpan threshold)
+    private sealed class SlowHandlerWatch : IDisposable
     {
-        private static readonly TimerCallback s_fire = static state => ((SlowHandlerWatch)state!).Fire();
+        private static readonly TimerCallback s_tick = static state => ((SlowHandlerWatch)state!).Tick();
 
-        private ITimer? _timer;
+        private readonly UmpServerMonitor _monitor;
+        private readonly TimeProvider _time;
+        private readonly TimeSpan _threshold;
+        private readonly ITimer _timer;
+
+        // The running call's start timestamp; 0 when none runs.
         private long _started;
 
-        public SlowHandlerWatch Arm(long started)
-        {
-            Volatile.Write(ref _started, started);
-            if (_timer is null)
-            {
-                _timer = time.CreateTimer(s_fire, this, threshold, Timeout.InfiniteTimeSpan);
-            }
-            else
-            {
-                _timer.Change(threshold, Timeout.InfiniteTimeSpan);
-            }
+        // 1 while a tick is scheduled. Start and Tick each write their own field and then read the other's, with full
+        // fences in between (Interlocked), so at least one of them sees the other: a call never starts unwatched.
+        private int _armed;
 
-            return this;
+        public SlowHandlerWatch(UmpServerMonitor monitor, TimeProvider time, TimeSpan threshold)
+        {
+            _monitor = monitor;
+            _time = time;
+            _threshold = threshold;
+            _timer = time.CreateTimer(s_tick, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
-        public void Disarm(bool keepTimer)
+        public void Start(long started)
         {
-            Volatile.Write(ref _started, 0);
-            if (keepTimer)
+            Interlocked.Exchange(ref _started, started);
+            if (Volatile.Read(ref _armed) == 0)
             {
-                _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            }
-            else
-            {
-                _timer?.Dispose();
+                TryArm(_threshold);
             }
         }
 
-        private void Fire()
+        public void End() => Volatile.Write(ref _started, 0);
+
+        public void Dispose() => _timer.Dispose();
+
+        private void TryArm(TimeSpan due)
         {
+            if (Interlocked.CompareExchange(ref _armed, 1, 0) == 0)
+            {
+                try
+                {
+                    _timer.Change(due, Timeout.InfiniteTimeSpan);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The server stopped.
+                }
+            }
+        }
+
+        private void Tick()
+        {
+            Interlocked.Exchange(ref _armed, 0);
             var started = Volatile.Read(ref _started);
-            if (started != 0 && time.GetElapsedTime(started) >= threshold)
+            if (started == 0)
             {
-                monitor.HandlerSlow(started, threshold);
+                return;
+            }
+
+            var elapsed = _time.GetElapsedTime(started);
+            if (elapsed < _threshold)
+            {
+                TryArm(_threshold - elapsed);
+            }
+            else
+            {
+                // Reported once: the tick is not re-armed until the next call starts.
+                _monitor.HandlerSlow(started, _threshold);
             }
         }
     }

@@ -4,11 +4,21 @@ namespace Ump.Internal;
 
 /// <summary>A server thread or task waiting for the next request. Pooled.</summary>
 /// <remarks>
+/// <para>
 /// <see cref="IsQueued"/> is read and written only under the channel lock: whoever clears it (a sender
 /// handing over a request, the cancellation callback, server disposal, the last client leaving) owns the
 /// completion. The completion itself runs after the lock is released.
+/// </para>
+/// <para>
+/// An async wait is completed from a work item on the thread pool's global queue, the way a
+/// <c>Channel&lt;T&gt;</c> reader is. Completing it in place would queue the server's continuation on the sending
+/// thread's local queue, where it runs next (the owner takes local work last-in, first-out) and finds one request;
+/// from the global queue it runs after the callers' continuations already queued there have sent theirs, and takes
+/// them all without waiting again. With many callers that batching is what keeps the server from waking once per request.
+/// The stored outcome is published to the work item by the queueing itself (a full fence).
+/// </para>
 /// </remarks>
-internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq Request, ReplyContext<TReply, TErr> Reply)>
+internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq Request, ReplyContext<TReply, TErr> Reply)>, IThreadPoolWorkItem
 {
     // Takes the channel lock on the canceling thread. That is safe here: the lock is private, held only for a few
     // instructions, and nothing cancels a token while holding it, so no thread can wait on this callback under it.
@@ -27,10 +37,16 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
     private ManualResetEventSlim? _event;
     private bool _sync;
 
+    // The outcome of an async wait between its completion and the work item that publishes it.
+    private QueueItem<TReq, TReply, TErr> _item;
+    private Exception? _error;
+
     internal ServerWaiter(ChannelCore<TReq, TReply, TErr> owner)
     {
         _owner = owner;
-        _vts.RunContinuationsAsynchronously = true;
+
+        // Continuations run inline in Execute, which is already on the thread pool (or are posted to a captured context).
+        _vts.RunContinuationsAsynchronously = false;
     }
 
     /// <summary>
@@ -71,21 +87,48 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
 
     internal void SetResult(QueueItem<TReq, TReply, TErr> item)
     {
-        var sync = _sync;
-        _vts.SetResult(item);
-        if (sync)
+        if (_sync)
         {
+            _vts.SetResult(item);
             _event!.Set();
+        }
+        else
+        {
+            _item = item;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
     internal void SetError(Exception error)
     {
-        var sync = _sync;
-        _vts.SetException(error);
-        if (sync)
+        if (_sync)
         {
+            _vts.SetException(error);
             _event!.Set();
+        }
+        else
+        {
+            _error = error;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Publishes an async wait's outcome; the server's continuation runs here (see the remarks).</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        var item = _item;
+        var error = _error;
+        _item = default;
+        _error = null;
+
+        // Nothing may touch this waiter after the outcome is set: the continuation may already have recycled it.
+        if (error is null)
+        {
+            _vts.SetResult(item);
+        }
+        else
+        {
+            _vts.SetException(error);
         }
     }
 
