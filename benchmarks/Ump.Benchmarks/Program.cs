@@ -19,6 +19,12 @@ public static class Program
             return CostProbe.Run();
         }
 
+        if (args is ["--telemetry-cost", ..])
+        {
+            // What the hosted path's telemetry and DI scope cost per request, piece by piece, on one thread.
+            return TelemetryCostProbe.Run();
+        }
+
         if (args is ["--sync-race", ..])
         {
             // Reproduces the stale wake-up in the core's sync request path.

@@ -56,7 +56,14 @@ public sealed class Server<TReq, TReply, TErr> : IDisposable
     /// <summary>Waits asynchronously until a request arrives and returns it with the context to answer it.</summary>
     /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>; no request is lost.</param>
     /// <returns>The request and its reply context. Answer it exactly once with Reply or Fail, or dispose it.</returns>
-    /// <remarks>Failures (<see cref="UmpErrorKind.ClientsDisappeared"/>, <see cref="ObjectDisposedException"/>, cancellation) come through the returned task.</remarks>
+    /// <remarks>
+    /// <para>Failures (<see cref="UmpErrorKind.ClientsDisappeared"/>, <see cref="ObjectDisposedException"/>, cancellation) come through the returned task.</para>
+    /// <para>
+    /// A request already queued is returned synchronously. Otherwise the wait completes from the thread pool's global
+    /// queue, as a <c>Channel&lt;T&gt;</c> reader does, never inline on the sender's thread: await it (or block on
+    /// <c>AsTask()</c>) rather than reading its result right after a send.
+    /// </para>
+    /// </remarks>
     public ValueTask<(TReq Request, ReplyContext<TReply, TErr> Reply)> WaitAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)

@@ -100,12 +100,15 @@ internal sealed class UmpServerMonitor : UmpChannelObserver
 
     public override void OnRequestCompleted(object? state, UmpOutcome outcome)
     {
-        var outcomeTag = new KeyValuePair<string, object?>(UmpTelemetryTags.Outcome, UmpTelemetryTags.OutcomeValue(outcome));
-        _metrics.Requests?.Add(1, ServerTag, outcomeTag);
-        if (state is UmpRequestState request)
+        if (_metrics.Requests is { Enabled: true } || state is not null)
         {
-            request.SetOutcome(outcome);
-            _metrics.RequestDuration?.Record(_time.GetElapsedTime(request.SentTimestamp).TotalSeconds, ServerTag, outcomeTag);
+            var outcomeTag = new KeyValuePair<string, object?>(UmpTelemetryTags.Outcome, UmpTelemetryTags.OutcomeValue(outcome));
+            _metrics.Requests?.Add(1, ServerTag, outcomeTag);
+            if (state is UmpRequestState request)
+            {
+                request.SetOutcome(outcome);
+                _metrics.RequestDuration?.Record(_time.GetElapsedTime(request.SentTimestamp).TotalSeconds, ServerTag, outcomeTag);
+            }
         }
 
         // LogLevel.None turns the record off (some loggers would still take a record at None).
@@ -160,7 +163,12 @@ internal sealed class UmpServerMonitor : UmpChannelObserver
     /// <summary>The handler returned (or threw): records its time, and tags and stops its activity.</summary>
     public void HandlerEnded(long started, UmpRequestState? request, Activity? activity, Exception? failure)
     {
-        _metrics.HandlerDuration?.Record(_time.GetElapsedTime(started).TotalSeconds, ServerTag);
+        // The clock is read only for a listener: a clock read costs as much as the rest of this method.
+        if (_metrics.HandlerDuration is { Enabled: true } handlerDuration)
+        {
+            handlerDuration.Record(_time.GetElapsedTime(started).TotalSeconds, ServerTag);
+        }
+
         Interlocked.Decrement(ref _activeHandlers);
         if (activity is null)
         {
