@@ -3,6 +3,8 @@ namespace Ump.Tests;
 /// <summary>The performance contract's allocation claim, pinned where it is deterministic: one thread plays both sides.</summary>
 public sealed class AllocationTests
 {
+    private const int MeasuredRoundTrips = 10_000;
+
     [Fact]
     public void AsyncRoundTrip_SteadyState_AllocatesNothing()
     {
@@ -62,7 +64,35 @@ public sealed class AllocationTests
         AssertSteadyStateAllocatesNothing(i => RoundTrip(server, client, i));
     }
 
-    private static void AssertSteadyStateAllocatesNothing(Action<int> roundTrip)
+    [Fact]
+    public void AsyncRoundTrip_CancelableToken_AtMostOneSmallAllocation()
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        using var cts = new CancellationTokenSource();
+
+        void RoundTrip(int i)
+        {
+            var call = client.RequestAsync(i, cts.Token);
+            if (!server.TryWait(out var request, out var reply))
+            {
+                throw new InvalidOperationException("Nothing queued.");
+            }
+
+            reply.Reply(request);
+            if (call.GetAwaiter().GetResult() != i)
+            {
+                throw new InvalidOperationException("Wrong reply.");
+            }
+        }
+
+        Assert.InRange(MeasureSteadyStateBytes(RoundTrip) / MeasuredRoundTrips, 0, 64);
+    }
+
+    private static void AssertSteadyStateAllocatesNothing(Action<int> roundTrip) => Assert.Equal(0, MeasureSteadyStateBytes(roundTrip));
+
+    private static long MeasureSteadyStateBytes(Action<int> roundTrip)
     {
         for (var i = 0; i < 100; i++)
         {
@@ -70,12 +100,12 @@ public sealed class AllocationTests
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        for (var i = 0; i < MeasuredRoundTrips; i++)
         {
             roundTrip(i);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     // An async server wait handed a request completes from a thread-pool work item (like a Channel reader): wait for it,
