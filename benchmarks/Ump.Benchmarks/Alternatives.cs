@@ -11,9 +11,8 @@ namespace Ump.Benchmarks;
 [ThreadingDiagnoser]
 public class Alternatives
 {
-    private Server<int, int, NoError> _server = null!;
     private Client<int, int, NoError> _client = null!;
-    private Task? _serverLoop;
+    private UmpEchoServer _ump = null!;
     private ProtoActorEcho? _proto;
     private AkkaEcho? _akka;
     private WolverineEcho? _wolverine;
@@ -23,17 +22,12 @@ public class Alternatives
     [GlobalSetup(Target = nameof(Ump_RequestAsync))]
     public void SetupUmp()
     {
-        (_server, _client) = UmpChannel.Create<int, int, NoError>();
-        _serverLoop = UmpServers.RunAsync(_server);
+        _ump = new UmpEchoServer();
+        _client = _ump.Client;
     }
 
     [GlobalCleanup(Target = nameof(Ump_RequestAsync))]
-    public void CleanupUmp()
-    {
-        _client.Dispose();
-        Shared.WaitStopped(_serverLoop, "Ump server loop");
-        _server.Dispose();
-    }
+    public void CleanupUmp() => _ump.Dispose();
 
     [GlobalSetup(Target = nameof(ProtoActor_RequestAsync))]
     public void SetupProto() => _proto = new ProtoActorEcho();

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 
+using Ump.Benchmarks.Baselines;
+
 namespace Ump.Benchmarks;
 
 /// <summary>
@@ -62,15 +64,15 @@ public static class CostProbe
     private sealed class SingleThreadFloor
     {
         private readonly Lock _lock = new();
-        private readonly Queue<Slot> _queue = new();
-        private readonly Stack<Slot> _pool = new();
+        private readonly Queue<FloorSlot> _queue = new();
+        private readonly Stack<FloorSlot> _pool = new();
 
         public ValueTask<int> RequestAsync(int request)
         {
-            Slot slot;
+            FloorSlot slot;
             lock (_lock)
             {
-                slot = _pool.Count > 0 ? _pool.Pop() : new Slot(this);
+                slot = _pool.Count > 0 ? _pool.Pop() : new FloorSlot(Return);
                 slot.Request = request;
                 _queue.Enqueue(slot);
             }
@@ -80,7 +82,7 @@ public static class CostProbe
 
         public void ServeOne()
         {
-            Slot slot;
+            FloorSlot slot;
             lock (_lock)
             {
                 slot = _queue.Dequeue();
@@ -89,40 +91,11 @@ public static class CostProbe
             slot.Complete(slot.Request);
         }
 
-        private void Return(Slot slot)
+        private void Return(FloorSlot slot)
         {
             lock (_lock)
             {
                 _pool.Push(slot);
-            }
-        }
-
-        private sealed class Slot(SingleThreadFloor owner) : IValueTaskSource<int>
-        {
-            private ManualResetValueTaskSourceCore<int> _core = new() { RunContinuationsAsynchronously = true };
-
-            public int Request { get; set; }
-
-            public short Version => _core.Version;
-
-            public void Complete(int reply) => _core.SetResult(reply);
-
-            public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-            public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-                _core.OnCompleted(continuation, state, token, flags);
-
-            public int GetResult(short token)
-            {
-                try
-                {
-                    return _core.GetResult(token);
-                }
-                finally
-                {
-                    _core.Reset();
-                    owner.Return(this);
-                }
             }
         }
     }

@@ -14,9 +14,8 @@ namespace Ump.Benchmarks;
 [ThreadingDiagnoser]
 public class HostedPath
 {
-    private Server<int, int, NoError> _server = null!;
     private Client<int, int, NoError> _client = null!;
-    private Task? _serverLoop;
+    private UmpEchoServer _ump = null!;
     private HostedEcho? _hosted;
     private WolverineEcho? _wolverine;
     private HostedFloorServer? _floor;
@@ -24,17 +23,12 @@ public class HostedPath
     [GlobalSetup(Target = nameof(Core_RequestAsync))]
     public void SetupCore()
     {
-        (_server, _client) = UmpChannel.Create<int, int, NoError>();
-        _serverLoop = UmpServers.RunAsync(_server);
+        _ump = new UmpEchoServer();
+        _client = _ump.Client;
     }
 
     [GlobalCleanup(Target = nameof(Core_RequestAsync))]
-    public void CleanupCore()
-    {
-        _client.Dispose();
-        Shared.WaitStopped(_serverLoop, "Ump server loop");
-        _server.Dispose();
-    }
+    public void CleanupCore() => _ump.Dispose();
 
     [GlobalSetup(Target = nameof(Hosted_Singleton))]
     public void SetupSingleton() => _hosted = new HostedEcho(ServiceLifetime.Singleton, telemetry: false);

@@ -15,8 +15,7 @@ public class RoundTripAsync
     private PooledFloorServer _floor = null!;
     private PooledFloorServer _floorGlobal = null!;
     private Client<int, int, NoError> _client = null!;
-    private Server<int, int, NoError> _server = null!;
-    private Task? _serverLoop;
+    private UmpEchoServer _ump = null!;
     private CancellationTokenSource _cts = null!;
 
     [GlobalSetup]
@@ -28,8 +27,8 @@ public class RoundTripAsync
         _floor.Start();
         _floorGlobal = new PooledFloorServer(globalQueue: true);
         _floorGlobal.Start();
-        (_server, _client) = UmpChannel.Create<int, int, NoError>();
-        _serverLoop = UmpServers.RunAsync(_server);
+        _ump = new UmpEchoServer();
+        _client = _ump.Client;
         _cts = new CancellationTokenSource();
     }
 
@@ -39,9 +38,7 @@ public class RoundTripAsync
         _tcs.Stop();
         _floor.Stop();
         _floorGlobal.Stop();
-        _client.Dispose();
-        Shared.WaitStopped(_serverLoop, "Ump server loop");
-        _server.Dispose();
+        _ump.Dispose();
         _cts.Dispose();
     }
 

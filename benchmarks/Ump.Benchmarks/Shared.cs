@@ -84,3 +84,28 @@ public static class UmpServers
         return thread;
     }
 }
+
+/// <summary>An Ump channel with its async echo loop (<see cref="UmpServers.RunAsync"/>) running: the raw core every class compares against.</summary>
+public sealed class UmpEchoServer : IDisposable
+{
+    private readonly Server<int, int, NoError> _server;
+    private readonly Task _loop;
+
+    /// <summary>Creates the channel and starts the loop.</summary>
+    public UmpEchoServer()
+    {
+        (_server, Client) = UmpChannel.Create<int, int, NoError>();
+        _loop = UmpServers.RunAsync(_server);
+    }
+
+    /// <summary>The channel's client.</summary>
+    public Client<int, int, NoError> Client { get; }
+
+    /// <summary>Disposes the client, waits (bounded) for the loop to see it, and disposes the server.</summary>
+    public void Dispose()
+    {
+        Client.Dispose();
+        Shared.WaitStopped(_loop, "Ump server loop");
+        _server.Dispose();
+    }
+}

@@ -19,8 +19,7 @@ public class Throughput
     private PooledFloorServer _floorGlobal = null!;
     private LockFreeFloorServer _floorLockFree = null!;
     private Client<int, int, NoError> _client = null!;
-    private Server<int, int, NoError> _server = null!;
-    private Task? _serverLoop;
+    private UmpEchoServer _ump = null!;
     private Task[] _callers = null!;
 
     [Params(1, 8, 64)]
@@ -37,8 +36,8 @@ public class Throughput
         _floorGlobal.Start();
         _floorLockFree = new LockFreeFloorServer();
         _floorLockFree.Start();
-        (_server, _client) = UmpChannel.Create<int, int, NoError>();
-        _serverLoop = UmpServers.RunAsync(_server);
+        _ump = new UmpEchoServer();
+        _client = _ump.Client;
         _callers = new Task[Callers];
     }
 
@@ -49,9 +48,7 @@ public class Throughput
         _floor.Stop();
         _floorGlobal.Stop();
         _floorLockFree.Stop();
-        _client.Dispose();
-        Shared.WaitStopped(_serverLoop, "Ump server loop");
-        _server.Dispose();
+        _ump.Dispose();
     }
 
     /// <summary>Baseline: Channel + TaskCompletionSource.</summary>

@@ -10,8 +10,8 @@ namespace Ump.Benchmarks.Baselines;
 /// </summary>
 public sealed class LockFreeFloorServer : IValueTaskSource<bool>
 {
-    private readonly ConcurrentQueue<Slot> _queue = new();
-    private readonly ConcurrentQueue<Slot> _pool = new();
+    private readonly ConcurrentQueue<FloorSlot> _queue = new();
+    private readonly ConcurrentQueue<FloorSlot> _pool = new();
     private ManualResetValueTaskSourceCore<bool> _signal;
     private int _serverWaiting;
     private volatile bool _stopped;
@@ -28,7 +28,7 @@ public sealed class LockFreeFloorServer : IValueTaskSource<bool>
     {
         if (!_pool.TryDequeue(out var slot))
         {
-            slot = new Slot(this);
+            slot = new FloorSlot(_pool.Enqueue);
         }
 
         slot.Request = request;
@@ -87,40 +87,4 @@ public sealed class LockFreeFloorServer : IValueTaskSource<bool>
         _signal.OnCompleted(continuation, state, token, flags);
 
     bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
-
-    private sealed class Slot : IValueTaskSource<int>
-    {
-        private readonly LockFreeFloorServer _owner;
-        private ManualResetValueTaskSourceCore<int> _core;
-
-        public Slot(LockFreeFloorServer owner)
-        {
-            _owner = owner;
-            _core.RunContinuationsAsynchronously = true;
-        }
-
-        public int Request { get; set; }
-
-        public short Version => _core.Version;
-
-        public void Complete(int reply) => _core.SetResult(reply);
-
-        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _core.OnCompleted(continuation, state, token, flags);
-
-        public int GetResult(short token)
-        {
-            try
-            {
-                return _core.GetResult(token);
-            }
-            finally
-            {
-                _core.Reset();
-                _owner._pool.Enqueue(this);
-            }
-        }
-    }
 }

@@ -8,17 +8,12 @@ namespace Ump.Benchmarks.Baselines;
 /// reply slots, a locked queue and one pooled server wake-up signal. No cancellation, no timeouts, no safety net, no
 /// stale-reference protection: only what a round trip needs. Continuations run asynchronously, as in Ump.
 /// </summary>
-/// <remarks>
-/// With <c>globalQueue</c> the reply is not signalled through <see cref="ManualResetValueTaskSourceCore{TResult}.RunContinuationsAsynchronously"/>
-/// (which queues the caller's continuation to the completing thread's local queue, <c>preferLocal: true</c>) but by queuing
-/// the slot itself as an <see cref="IThreadPoolWorkItem"/> to the global queue, where it completes inline: still one
-/// work item per reply, still no allocation, but FIFO and not stuck behind a busy server thread.
-/// </remarks>
+/// <remarks>With <c>globalQueue</c> the replies are completed from the global queue: see <see cref="FloorSlot"/>.</remarks>
 public sealed class PooledFloorServer : IValueTaskSource<bool>
 {
     private readonly Lock _lock = new();
-    private readonly Queue<Slot> _queue = new();
-    private readonly ConcurrentQueue<Slot> _pool = new();
+    private readonly Queue<FloorSlot> _queue = new();
+    private readonly ConcurrentQueue<FloorSlot> _pool = new();
     private ManualResetValueTaskSourceCore<bool> _signal;
     private bool _serverWaiting;
     private bool _stopped;
@@ -42,7 +37,7 @@ public sealed class PooledFloorServer : IValueTaskSource<bool>
     {
         if (!_pool.TryDequeue(out var slot))
         {
-            slot = new Slot(this, _globalQueue);
+            slot = new FloorSlot(_pool.Enqueue, _globalQueue);
         }
 
         slot.Request = request;
@@ -86,7 +81,7 @@ public sealed class PooledFloorServer : IValueTaskSource<bool>
     {
         while (true)
         {
-            Slot? slot = null;
+            FloorSlot? slot = null;
             short version = 0;
             lock (_lock)
             {
@@ -122,57 +117,4 @@ public sealed class PooledFloorServer : IValueTaskSource<bool>
         _signal.OnCompleted(continuation, state, token, flags);
 
     bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
-
-    private sealed class Slot : IValueTaskSource<int>, IThreadPoolWorkItem
-    {
-        private readonly PooledFloorServer _owner;
-        private readonly bool _globalQueue;
-        private ManualResetValueTaskSourceCore<int> _core;
-        private int _reply;
-
-        public Slot(PooledFloorServer owner, bool globalQueue)
-        {
-            _owner = owner;
-            _globalQueue = globalQueue;
-            _core.RunContinuationsAsynchronously = !globalQueue;
-        }
-
-        public int Request { get; set; }
-
-        public short Version => _core.Version;
-
-        public void Complete(int reply)
-        {
-            if (_globalQueue)
-            {
-                _reply = reply;
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-            }
-            else
-            {
-                _core.SetResult(reply);
-            }
-        }
-
-        // Global-queue mode: runs on a pool thread and resumes the caller inline.
-        void IThreadPoolWorkItem.Execute() => _core.SetResult(_reply);
-
-        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _core.OnCompleted(continuation, state, token, flags);
-
-        public int GetResult(short token)
-        {
-            try
-            {
-                return _core.GetResult(token);
-            }
-            finally
-            {
-                _core.Reset();
-                _owner._pool.Enqueue(this);
-            }
-        }
-    }
 }
