@@ -31,6 +31,12 @@ public static class Program
             return SyncRaceProbe.Run();
         }
 
+        if (args is ["--profile", ..])
+        {
+            // One workload in a loop for a sampling profiler (benchmarks/profile.sh).
+            return ProfileProbe.Run(args);
+        }
+
         _ = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -42,7 +42,7 @@ public sealed class Client<TReq, TReply, TErr> : IDisposable
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        return _core.StartRequest(request, syncWaiter: true, forSend: false, cancellationToken).WaitSync();
+        return _core.StartRequest(request, forSend: false, cancellationToken).WaitSync();
     }
 
     /// <summary>Sends a request and waits asynchronously for its outcome.</summary>
@@ -62,7 +62,7 @@ public sealed class Client<TReq, TReply, TErr> : IDisposable
             return ValueTask.FromCanceled<TReply>(cancellationToken);
         }
 
-        var slot = _core.StartRequest(request, syncWaiter: false, forSend: false, cancellationToken);
+        var slot = _core.StartRequest(request, forSend: false, cancellationToken);
         return new ValueTask<TReply>(slot, slot.Version);
     }
 
@@ -78,7 +78,7 @@ public sealed class Client<TReq, TReply, TErr> : IDisposable
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var slot = _core.StartRequest(request, syncWaiter: false, forSend: true, cancellationToken);
+        var slot = _core.StartRequest(request, forSend: true, cancellationToken);
         var version = slot.Version;
         var token = slot.Token;
         if (slot.Admission is { } admission)
@@ -113,7 +113,7 @@ public sealed class Client<TReq, TReply, TErr> : IDisposable
             return ValueTask.FromCanceled<WaitReply<TReply, TErr>>(cancellationToken);
         }
 
-        var slot = _core.StartRequest(request, syncWaiter: false, forSend: true, cancellationToken);
+        var slot = _core.StartRequest(request, forSend: true, cancellationToken);
         var reply = new WaitReply<TReply, TErr>(slot, slot.Version, slot.Token);
         return slot.Admission is { } admission
             ? WaitForAdmissionAsync(slot, admission, reply, cancellationToken)

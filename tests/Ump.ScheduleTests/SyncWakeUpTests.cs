@@ -5,8 +5,9 @@ namespace Ump.ScheduleTests;
 /// <summary>
 /// Regression: a blocking <c>Request</c> could be woken by the late <c>Set</c> meant for the previous request on the same
 /// pooled slot, and then read an outcome that did not exist yet ("result requested before the operation completed",
-/// about once in ten million round trips under the benchmarks). Pinned down here by holding the completer between
-/// publishing the first reply and setting the event, while the caller goes on.
+/// about once in ten million round trips under the benchmarks). Pinned down here by holding the first reply until the
+/// caller has registered to block (past its spin), then holding the completer between publishing that reply and setting
+/// the event, while the caller goes on.
 /// </summary>
 public sealed class SyncWakeUpTests
 {
@@ -19,6 +20,7 @@ public sealed class SyncWakeUpTests
         using var completerPaused = new ManualResetEventSlim();
         using var releaseCompleter = new ManualResetEventSlim();
         using var callerMoved = new ManualResetEventSlim();
+        using var callerRegistered = new ManualResetEventSlim();
         var sends = 0;
         Thread? serverThread = null;
         Thread? callerThread = null;
@@ -26,7 +28,12 @@ public sealed class SyncWakeUpTests
         SchedulePoint.Hook = point =>
         {
             var current = Thread.CurrentThread;
-            if (current == serverThread && point == "SignalSyncWaiter.BeforeSet" && !completerPaused.IsSet)
+            if (current == serverThread && point == "TryReply.BeforeCas" && !callerRegistered.IsSet)
+            {
+                // Answer the first request only once the caller has stopped spinning and registered to block on it.
+                Assert.True(callerRegistered.Wait(s_timeout));
+            }
+            else if (current == serverThread && point == "SignalSyncWaiter.BeforeSet" && !completerPaused.IsSet)
             {
                 // The first reply is published; hold its completer before it wakes the caller.
                 completerPaused.Set();
@@ -45,10 +52,9 @@ public sealed class SyncWakeUpTests
             {
                 Interlocked.Increment(ref sends);
             }
-            else if (current == callerThread && point == "WaitSync.BeforeHandshake" && Volatile.Read(ref sends) == 1)
+            else if (current == callerThread && point == "WaitSync.AfterHandshake" && Volatile.Read(ref sends) == 1)
             {
-                // Let the caller look at the first request only once its reply is published but not yet signalled.
-                Assert.True(completerPaused.Wait(s_timeout));
+                callerRegistered.Set();
             }
         };
 
@@ -84,6 +90,7 @@ public sealed class SyncWakeUpTests
                 catch (Exception ex)
                 {
                     callerMoved.Set();
+                    callerRegistered.Set();
                     results.SetException(ex);
                 }
             })
@@ -111,6 +118,7 @@ public sealed class SyncWakeUpTests
         finally
         {
             releaseCompleter.Set();
+            callerRegistered.Set();
             SchedulePoint.Hook = previousHook;
             client.Dispose();
             server.Dispose();

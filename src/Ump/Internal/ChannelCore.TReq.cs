@@ -98,13 +98,12 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     /// room. When the server is gone the slot comes back already failed with ServerDisappeared.
     /// </summary>
     /// <param name="request">The request.</param>
-    /// <param name="syncWaiter">The caller will block a thread on the slot.</param>
     /// <param name="forSend">The caller is Send/SendAsync: it needs an admission signal when parked, and registers its token itself.</param>
     /// <param name="cancellationToken">The caller's token, registered for the whole request unless <paramref name="forSend"/>.</param>
-    internal ReplySlot<TReply, TErr> StartRequest(TReq request, bool syncWaiter, bool forSend, CancellationToken cancellationToken)
+    internal ReplySlot<TReply, TErr> StartRequest(TReq request, bool forSend, CancellationToken cancellationToken)
     {
         var slot = SlotPool.Rent() ?? new ReplySlot<TReply, TErr>(this);
-        var token = slot.Begin(syncWaiter, callerMayGiveUp: forSend || cancellationToken.CanBeCanceled || RequestTimeout is not null, Observer?.OnRequestSent());
+        var token = slot.Begin(callerMayGiveUp: forSend || cancellationToken.CanBeCanceled || RequestTimeout is not null, Observer?.OnRequestSent());
         if (RequestTimeout is { } timeout)
         {
             // Measured from the send: the timer starts before the request can wait for room.

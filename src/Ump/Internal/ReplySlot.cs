@@ -55,18 +55,8 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     private long _state;
     private int _token;
 
-    // The hand-shake between a caller that blocks a thread on _event and the actor that publishes the outcome.
-    // Each side moves it once, by CAS, before acting: whoever moves it first decides whether _event will be Set.
-    //   NoSyncWaiter -> SyncWaiter: a caller will block on _event, so the completer must Set it (and the caller must
-    //                               wait for that Set: only then may it recycle the slot, or the Set would reach the
-    //                               slot's next request);
-    //   NoSyncWaiter -> Signaled:   the completer got there first and will not Set; a late caller spins until the
-    //                               outcome is published instead.
-    private const int NoSyncWaiter = 0;
-    private const int SyncWaiter = 1;
-    private const int Signaled = 2;
-    private int _syncWaiter;
-    private ManualResetEventSlim? _event;
+    // How a caller that blocks a thread on this slot is woken (Request, WaitReply.Wait).
+    private SyncHandshake _handshake;
 
     private CancellationTokenRegistration _cancellation;
     private CancellationTokenSource? _timeoutSource;
@@ -100,18 +90,13 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     internal TaskCompletionSource? Admission => _admission;
 
     /// <summary>Starts a new request. The slot is not yet visible to any other thread.</summary>
-    internal int Begin(bool syncWaiter, bool callerMayGiveUp, object? observerState)
+    internal int Begin(bool callerMayGiveUp, object? observerState)
     {
         var token = unchecked(_token + 1);
         _token = token;
         _observerState = observerState;
         _callerMayGiveUp = callerMayGiveUp;
-        _syncWaiter = syncWaiter ? SyncWaiter : NoSyncWaiter;
-        if (syncWaiter)
-        {
-            (_event ??= new ManualResetEventSlim(false)).Reset();
-        }
-
+        _handshake.Reset();
         Volatile.Write(ref _state, Pack(token, Queued));
         return token;
     }
@@ -180,11 +165,11 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
             return false;
         }
 
-        var sync = ClaimSignal();
+        var blocked = _handshake.Claim();
         var observer = _owner.Observer;
         var observerState = _observerState;
         _vts.SetResult(value);
-        SignalSyncWaiter(sync);
+        _handshake.Signal(blocked);
         observer?.OnRequestCompleted(observerState, UmpOutcome.Reply);
         return true;
     }
@@ -205,11 +190,11 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     /// <summary>Writes the error outcome. Only the actor that moved the slot into a terminal phase calls this.</summary>
     internal void SetError(Exception error)
     {
-        var sync = ClaimSignal();
+        var blocked = _handshake.Claim();
         var observer = _owner.Observer;
         var observerState = _observerState;
         _vts.SetException(error);
-        SignalSyncWaiter(sync);
+        _handshake.Signal(blocked);
         observer?.OnRequestCompleted(observerState, OutcomeOf(error));
     }
 
@@ -227,23 +212,6 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     {
         var state = _observerState;
         return Volatile.Read(ref _state) == Pack(token, Taken) ? state : null;
-    }
-
-    /// <summary>
-    /// Called by the actor that won the move into a terminal phase, before it publishes the outcome: after that, an
-    /// async caller may recycle the slot at once, so the decision cannot wait.
-    /// </summary>
-    /// <returns><see langword="true"/> when a sync caller is (or will be) blocked on the event and must be woken.</returns>
-    private bool ClaimSignal() => Interlocked.CompareExchange(ref _syncWaiter, Signaled, NoSyncWaiter) == SyncWaiter;
-
-    private void SignalSyncWaiter(bool sync)
-    {
-        // A sync caller waits for this Set before it reads the outcome, so it cannot have recycled the slot yet.
-        if (sync)
-        {
-            SchedulePoint.Reached("SignalSyncWaiter.BeforeSet");
-            _event!.Set();
-        }
     }
 
     /// <summary>
@@ -332,35 +300,12 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     }
 
     /// <summary>
-    /// Blocks the calling thread until the outcome, then consumes it. A <see cref="WaitReply{TReply, TErr}"/> decides to
-    /// block only at wait time, so this races with completion: see <see cref="_syncWaiter"/> for the hand-shake.
+    /// Blocks the calling thread until the outcome, then consumes it. The outcome may be published at any moment
+    /// (a <see cref="WaitReply{TReply, TErr}"/> decides to block only at wait time): see <see cref="SyncHandshake"/>.
     /// </summary>
     internal TReply WaitSync()
     {
-        var waitEvent = _event ??= new ManualResetEventSlim(false);
-        if (Volatile.Read(ref _syncWaiter) == NoSyncWaiter)
-        {
-            // Nobody Sets the event while the flag says no sync waiter, so this Reset cannot erase a wake-up.
-            waitEvent.Reset();
-        }
-
-        SchedulePoint.Reached("WaitSync.BeforeHandshake");
-        if (Interlocked.CompareExchange(ref _syncWaiter, SyncWaiter, NoSyncWaiter) == Signaled)
-        {
-            // The completer decided not to Set the event; it is between that decision and publishing the outcome.
-            var spinner = default(SpinWait);
-            while (_vts.GetStatus(_vts.Version) == ValueTaskSourceStatus.Pending)
-            {
-                spinner.SpinOnce();
-            }
-        }
-        else
-        {
-            // Registered now, or at Begin: the completer will Set the event, and it must do so before this
-            // caller recycles the slot.
-            waitEvent.Wait();
-        }
-
+        _handshake.Wait(ref _vts);
         return GetResult(_vts.Version);
     }
 

@@ -34,7 +34,7 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
     private readonly ChannelCore<TReq, TReply, TErr> _owner;
     private ManualResetValueTaskSourceCore<QueueItem<TReq, TReply, TErr>> _vts;
     private CancellationTokenRegistration _cancellation;
-    private ManualResetEventSlim? _event;
+    private SyncHandshake _handshake;
     private bool _sync;
 
     // The outcome of an async wait between its completion and the work item that publishes it.
@@ -71,10 +71,7 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
     internal void Begin(bool sync)
     {
         _sync = sync;
-        if (sync)
-        {
-            (_event ??= new ManualResetEventSlim(false)).Reset();
-        }
+        _handshake.Reset();
     }
 
     internal void RegisterCancellation(CancellationToken cancellationToken)
@@ -89,8 +86,9 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
     {
         if (_sync)
         {
+            var blocked = _handshake.Claim();
             _vts.SetResult(item);
-            _event!.Set();
+            _handshake.Signal(blocked);
         }
         else
         {
@@ -103,8 +101,9 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
     {
         if (_sync)
         {
+            var blocked = _handshake.Claim();
             _vts.SetException(error);
-            _event!.Set();
+            _handshake.Signal(blocked);
         }
         else
         {
@@ -134,7 +133,7 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
 
     internal (TReq Request, ReplyContext<TReply, TErr> Reply) WaitSync()
     {
-        _event!.Wait();
+        _handshake.Wait(ref _vts);
         return GetResult(_vts.Version);
     }
 
