@@ -17,10 +17,11 @@ public static class ProfileProbe
     {
         ["sync-ump"] = () => SyncUmp(),
         ["sync-events"] = () => SyncEvents(),
-        ["async-ump"] = () => AsyncCallers(1, ump: true),
-        ["async-tcs"] = () => AsyncCallers(1, ump: false),
-        ["callers64-ump"] = () => AsyncCallers(64, ump: true),
-        ["callers64-tcs"] = () => AsyncCallers(64, ump: false),
+        ["async-ump"] = () => AsyncCallers(1, Target.Ump),
+        ["async-tcs"] = () => AsyncCallers(1, Target.Tcs),
+        ["async-floor"] = () => AsyncCallers(1, Target.Floor),
+        ["callers64-ump"] = () => AsyncCallers(64, Target.Ump),
+        ["callers64-tcs"] = () => AsyncCallers(64, Target.Tcs),
     };
 
     public static int Run(string[] args)
@@ -98,11 +99,20 @@ public static class ProfileProbe
             });
     }
 
-    private static Scenario AsyncCallers(int callers, bool ump)
+    private enum Target
     {
-        var echo = ump ? new UmpEchoServer() : null;
-        var tcs = ump ? null : new TcsChannelServer();
+        Ump,
+        Tcs,
+        Floor,
+    }
+
+    private static Scenario AsyncCallers(int callers, Target target)
+    {
+        var echo = target == Target.Ump ? new UmpEchoServer() : null;
+        var tcs = target == Target.Tcs ? new TcsChannelServer() : null;
+        var floor = target == Target.Floor ? new PooledFloorServer() : null;
         tcs?.Start();
+        floor?.Start();
         var tasks = new Task[callers];
         var perCaller = Batch / callers;
         return new Scenario(
@@ -114,7 +124,13 @@ public static class ProfileProbe
                     {
                         for (var i = 0; i < perCaller; i++)
                         {
-                            Shared.Check(i, echo is not null ? await echo.Client.RequestAsync(i) : await tcs!.RequestAsync(i));
+                            var reply = target switch
+                            {
+                                Target.Ump => await echo!.Client.RequestAsync(i),
+                                Target.Tcs => await tcs!.RequestAsync(i),
+                                _ => await floor!.RequestAsync(i),
+                            };
+                            Shared.Check(i, reply);
                         }
                     });
                 }
@@ -128,6 +144,7 @@ public static class ProfileProbe
             {
                 echo?.Dispose();
                 tcs?.Stop();
+                floor?.Stop();
             });
     }
 
