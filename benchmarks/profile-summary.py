@@ -15,7 +15,7 @@ for sc in sys.argv[1:]:
         pct,dso,kind,sym=float(m[1]),m[2],m[3],m[4]
         if kind=='k': k="kernel (block, wake, yield)"
         elif 'System.Threading.Lock::' in sym: k="channel lock (Lock enter/exit)"
-        elif dso.startswith('libcoreclr') and '46e442' in sym: k="spin (coreclr YieldProcessor loop)"
+        elif dso.startswith('libcoreclr') and '46e442' in sym: k="spin (one unnamed libcoreclr address: the native Thread.SpinWait loop, by where it shows up)"
         elif dso.startswith('libcoreclr') or dso.startswith('libclrjit') or dso.startswith('libc'): k="runtime native (GC, alloc, stubs)"
         elif 'ManualResetEventSlim' in sym or 'SpinWait' in sym or 'Thread::' in sym: k="event/spin managed"
         elif '[Ump]' in sym: k="Ump (not inlined)"
