@@ -82,31 +82,21 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
         }
     }
 
-    internal void SetResult(QueueItem<TReq, TReply, TErr> item)
+    internal void SetResult(QueueItem<TReq, TReply, TErr> item) => Complete(item, error: null);
+
+    internal void SetError(Exception error) => Complete(default, error);
+
+    private void Complete(QueueItem<TReq, TReply, TErr> item, Exception? error)
     {
         if (_sync)
         {
             var blocked = _handshake.Claim();
-            _vts.SetResult(item);
+            Publish(item, error);
             _handshake.Signal(blocked);
         }
         else
         {
             _item = item;
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
-    }
-
-    internal void SetError(Exception error)
-    {
-        if (_sync)
-        {
-            var blocked = _handshake.Claim();
-            _vts.SetException(error);
-            _handshake.Signal(blocked);
-        }
-        else
-        {
             _error = error;
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
@@ -119,8 +109,13 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
         var error = _error;
         _item = default;
         _error = null;
+        Publish(item, error);
+    }
 
-        // Nothing may touch this waiter after the outcome is set: the continuation may already have recycled it.
+    // Nothing may touch this waiter after the outcome is set (but a Set of its handshake's event, which a blocked
+    // thread waits for): the server may already have recycled it.
+    private void Publish(QueueItem<TReq, TReply, TErr> item, Exception? error)
+    {
         if (error is null)
         {
             _vts.SetResult(item);
