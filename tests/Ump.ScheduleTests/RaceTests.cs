@@ -292,6 +292,94 @@ public sealed class RaceTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Seeds))]
+    public Task CancelRacingLockFreeTake_TwoQueued_ServerSkipsTheWithdrawnAndCountAgrees(int[] seeds) => Explore(seeds, async scheduler =>
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        using var cts = new CancellationTokenSource();
+        var first = client.RequestAsync(1, cts.Token).AsTask();
+        var second = client.RequestAsync(2).AsTask();
+        Assert.Equal(2, server.Count);
+        var seen = new List<(int Request, ReplyContext<int, NoError> Reply)>();
+
+        scheduler.Run(
+            ("cancel", cts.Cancel),
+            ("server", () =>
+            {
+                if (server.TryWait(out var request, out var reply))
+                {
+                    seen.Add((request, reply));
+                }
+            }));
+
+        while (server.TryWait(out var request, out var reply))
+        {
+            seen.Add((request, reply));
+        }
+
+        Assert.Equal(0, server.Count);
+        var requests = seen.Select(s => s.Request).ToArray();
+        Assert.True(requests.SequenceEqual([1, 2]) || requests.SequenceEqual([2]), $"Served {string.Join(", ", requests)}.");
+        foreach (var (request, reply) in seen)
+        {
+            reply.Reply(request * 10);
+        }
+
+        Assert.Equal(20, await second.WaitAsync(s_timeout));
+        try
+        {
+            Assert.Equal(10, await first.WaitAsync(s_timeout));
+            Assert.Contains(1, requests);
+        }
+        catch (OperationCanceledException)
+        {
+            // Withdrawn, or taken and then given up: either way its reply did not reach the caller.
+        }
+
+        client.Dispose();
+        server.Dispose();
+    });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task ServerDisposalRacingLockFreeTake_QueuedRequest_ExactlyOneOutcome(int[] seeds) => Explore(seeds, async scheduler =>
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        var call = client.RequestAsync(1).AsTask();
+        var taken = false;
+        Exception? waitError = null;
+        ReplyContext<int, NoError> context = default;
+
+        scheduler.Run(
+            ("take", () =>
+            {
+                try
+                {
+                    taken = server.TryWait(out _, out context);
+                }
+                catch (ObjectDisposedException ex)
+                {
+                    waitError = ex;
+                }
+            }),
+            ("dispose", server.Dispose));
+
+        Assert.True(taken || waitError is not null, "A take that lost to disposal must say the server is disposed.");
+        Assert.Equal(0, server.Count);
+        if (taken)
+        {
+            Assert.True(context.Reply(7), "A context taken before disposal must still answer.");
+            Assert.Equal(7, await call.WaitAsync(s_timeout));
+        }
+        else
+        {
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.WaitAsync(s_timeout))).Kind);
+        }
+
+        client.Dispose();
+    });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
     public Task ServerDisposalRacingReply_ReplyStillArrives(int[] seeds) => Explore(seeds, async scheduler =>
     {
         var (server, client) = UmpChannel.Create<int, int, NoError>();

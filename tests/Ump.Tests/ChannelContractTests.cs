@@ -393,6 +393,46 @@ public abstract class ChannelContractTests
         Assert.False(server.TryWait(out _, out _));
     }
 
+    [Fact]
+    public async Task CallersCancel_EveryQueuedRequest_TheQueueKeepsNoneOfThem()
+    {
+        var (server, client) = UmpChannel.Create<object, string, string>(CreateOptions());
+        using var ownedServer = server;
+        using var ownedClient = client;
+        using var cts = new CancellationTokenSource();
+
+        var (calls, requests) = SendUnreferencedRequests(client, 3, cts.Token);
+        Assert.Equal(3, server.Count);
+        cts.Cancel();
+        foreach (var call in calls)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within());
+        }
+
+        Assert.Equal(0, server.Count);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(requests, r => Assert.False(r.IsAlive, "A withdrawn request is still held by the channel."));
+        Assert.False(server.TryWait(out _, out _));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (Task<string>[] Calls, WeakReference[] Requests) SendUnreferencedRequests(
+        Client<object, string, string> client, int count, CancellationToken cancellationToken)
+    {
+        var calls = new Task<string>[count];
+        var requests = new WeakReference[count];
+        for (var i = 0; i < count; i++)
+        {
+            var request = new object();
+            requests[i] = new WeakReference(request);
+            calls[i] = client.RequestAsync(request, cancellationToken).AsTask();
+        }
+
+        return (calls, requests);
+    }
+
     [Theory]
     [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
     public async Task CallerCancels_AfterServerTookRequest_CallerReleasedAtOnce_RequestAbortedFires(Caller caller)

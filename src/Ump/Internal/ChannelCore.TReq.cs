@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Ump.Internal;
@@ -11,6 +12,16 @@ namespace Ump.Internal;
 /// (continuations are asynchronous), so nothing can re-enter the lock while it is held.
 /// </para>
 /// <para>
+/// The one exception: a server of an unbounded channel takes a queued request without the lock (as a
+/// <c>Channel&lt;T&gt;</c> reader does), so that under many callers the senders alone contend for it. That is
+/// safe because a sender adds to the queue only under the lock, after finding no waiting server, and a server
+/// registers as waiting only under the lock, after finding the queue empty: no request can sit in the queue
+/// while a server waits. The slot's CAS from Queued to Taken decides between a server and a withdrawing caller
+/// (or two servers), and <see cref="_queuedLive"/> is counted before the enqueue and uncounted after that CAS,
+/// so it never undercounts the live entries: when it reads zero under the lock, every entry left is dead.
+/// A bounded channel takes under the lock, where freeing a place and admitting a parked sender are one step.
+/// </para>
+/// <para>
 /// Given-up requests are not searched for and removed: their queue entries stay until a server
 /// dequeues and skips them (their slot no longer matches), while the live counts drop at once so
 /// capacity and backpressure see only live requests.
@@ -21,11 +32,14 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     private const int WaiterPoolSize = 8;
 
     private readonly Lock _lock = new();
-    private readonly Deque<QueueItem<TReq, TReply, TErr>> _queue = new();
+    private readonly ConcurrentQueue<QueueItem<TReq, TReply, TErr>> _queue = new();
     private readonly Deque<QueueItem<TReq, TReply, TErr>> _blocked = new();
     private readonly Deque<ServerWaiter<TReq, TReply, TErr>> _waiters = new();
     private readonly ObjectPool<ServerWaiter<TReq, TReply, TErr>> _waiterPool = new(WaiterPoolSize);
 
+    private readonly bool _takeWithoutLock;
+
+    // Changed with Interlocked everywhere: lock-free takes uncount outside the lock.
     private int _queuedLive;
     private int _blockedLive;
     private int _clients = 1;
@@ -34,19 +48,11 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     internal ChannelCore(UmpChannelOptions options)
         : base(options)
     {
+        _takeWithoutLock = Capacity == int.MaxValue;
     }
 
     /// <summary>The number of requests waiting in the queue (not those waiting for room).</summary>
-    internal int QueueLength
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _queuedLive;
-            }
-        }
-    }
+    internal int QueueLength => Volatile.Read(ref _queuedLive);
 
     // ---- clients -------------------------------------------------------------------------------
 
@@ -127,8 +133,9 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             }
             else if (_queuedLive < Capacity)
             {
+                // Counted first: a lock-free server may take the entry the moment it is in.
+                Interlocked.Increment(ref _queuedLive);
                 _queue.Enqueue(new(request, slot, token));
-                _queuedLive++;
             }
             else
             {
@@ -172,16 +179,17 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         lock (_lock)
         {
             AssertInvariants();
+            // Disposal moves every queued and parked entry on under this lock, so a request still found here means a live server.
             if (slot.TryTransition(token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.GivenUp))
             {
                 withdrawn = true;
-                if (!_serverDisposed)
+                Interlocked.Decrement(ref _queuedLive);
+                PromoteLocked(ref promoted);
+                if (Volatile.Read(ref _queuedLive) == 0)
                 {
-                    _queuedLive--;
-                    PromoteLocked(ref promoted);
-                    if (_queuedLive == 0)
+                    // Every entry left is dead (see the remarks), and no sender can add one while the lock is held.
+                    while (_queue.TryDequeue(out _))
                     {
-                        _queue.Clear();
                     }
                 }
             }
@@ -189,13 +197,10 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             {
                 withdrawn = true;
                 admission = slot.Admission;
-                if (!_serverDisposed)
+                _blockedLive--;
+                if (_blockedLive == 0)
                 {
-                    _blockedLive--;
-                    if (_blockedLive == 0)
-                    {
-                        _blocked.Clear();
-                    }
+                    _blocked.Clear();
                 }
             }
             else
@@ -220,6 +225,11 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         QueueItem<TReq, TReply, TErr> taken;
         bool got;
         var clientsGone = false;
+        if (TryTakeWithoutLock(out item))
+        {
+            return null;
+        }
+
         SchedulePoint.Reached("Wait.BeforeLock");
         lock (_lock)
         {
@@ -272,6 +282,11 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         QueueItem<TReq, TReply, TErr> taken;
         bool got;
         bool clientsGone;
+        if (TryTakeWithoutLock(out item))
+        {
+            return true;
+        }
+
         SchedulePoint.Reached("TryTake.BeforeLock");
         lock (_lock)
         {
@@ -296,6 +311,19 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         if (clientsGone)
         {
             throw ThrowHelper.CreateClientsDisappeared();
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>The take of an unbounded channel that skips the lock (see the remarks); false sends the caller to the locked path.</summary>
+    private bool TryTakeWithoutLock(out (TReq Request, ReplyContext<TReply, TErr> Reply) item)
+    {
+        if (_takeWithoutLock && !_serverDisposed && TryTakeQueued(locked: false, out var taken))
+        {
+            item = (taken.Request, Bind(taken.Slot, taken.Token));
+            return true;
         }
 
         item = default;
@@ -332,8 +360,8 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     /// <remarks>Reply contexts already taken are untouched: they can still answer.</remarks>
     internal void DisposeServer()
     {
-        QueueItem<TReq, TReply, TErr>[] queued;
-        (QueueItem<TReq, TReply, TErr> Item, TaskCompletionSource? Admission)[] blocked;
+        List<ReplySlot<TReply, TErr>> queued = [];
+        List<(ReplySlot<TReply, TErr> Slot, TaskCompletionSource? Admission)> blocked = [];
         ServerWaiter<TReq, TReply, TErr>[] waiters;
         lock (_lock)
         {
@@ -344,37 +372,43 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             }
 
             _serverDisposed = true;
-            queued = _queue.DrainToArray();
-            var parked = _blocked.DrainToArray();
-            blocked = new (QueueItem<TReq, TReply, TErr>, TaskCompletionSource?)[parked.Length];
-            for (var i = 0; i < parked.Length; i++)
+
+            // Moved to Completed under the lock, so a withdrawal (under the lock too) never finds them afterwards. A
+            // lock-free server may still take an entry before this loop reaches it: then its CAS wins and it uncounts.
+            var moved = 0;
+            while (_queue.TryDequeue(out var item))
             {
-                // Captured under the lock: once failed, the slot may be recycled for another request.
-                blocked[i] = (parked[i], parked[i].Slot.Admission);
+                if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.Completed))
+                {
+                    queued.Add(item.Slot);
+                    moved++;
+                }
             }
 
-            _queuedLive = 0;
+            Interlocked.Add(ref _queuedLive, -moved);
+            while (_blocked.TryDequeue(out var item))
+            {
+                if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Blocked, ReplySlot<TReply, TErr>.Completed))
+                {
+                    // Captured under the lock: once failed, the slot may be recycled for another request.
+                    blocked.Add((item.Slot, item.Slot.Admission));
+                }
+            }
+
             _blockedLive = 0;
             waiters = DrainWaitersLocked();
         }
 
         SchedulePoint.Reached("DisposeServer.AfterLock");
-        foreach (var item in queued)
+        foreach (var slot in queued)
         {
-            if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.Completed))
-            {
-                item.Slot.SetError(ThrowHelper.CreateServerDisappeared());
-            }
+            slot.SetError(ThrowHelper.CreateServerDisappeared());
         }
 
-        foreach (var (item, admission) in blocked)
+        foreach (var (slot, admission) in blocked)
         {
-            if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Blocked, ReplySlot<TReply, TErr>.Completed))
-            {
-                var error = ThrowHelper.CreateServerDisappeared();
-                item.Slot.SetError(error);
-                admission?.TrySetException(ThrowHelper.CreateServerDisappeared());
-            }
+            slot.SetError(ThrowHelper.CreateServerDisappeared());
+            admission?.TrySetException(ThrowHelper.CreateServerDisappeared());
         }
 
         foreach (var waiter in waiters)
@@ -388,12 +422,34 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     private bool TryTakeLocked(out QueueItem<TReq, TReply, TErr> item, ref TaskCompletionSource? admitted)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
-        while (_queuedLive > 0 && _queue.TryDequeue(out item))
+        if (TryTakeQueued(locked: true, out item))
         {
+            PromoteLocked(ref admitted);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Takes the oldest live queued request; with the lock held, or without it on an unbounded channel.</summary>
+    private bool TryTakeQueued(bool locked, out QueueItem<TReq, TReply, TErr> item)
+    {
+        Debug.Assert(locked == _lock.IsHeldByCurrentThread && (locked || _takeWithoutLock));
+        while (Volatile.Read(ref _queuedLive) > 0 && _queue.TryDequeue(out item))
+        {
+            if (!locked)
+            {
+                SchedulePoint.Reached("Take.AfterDequeue");
+            }
+
             if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.Taken))
             {
-                _queuedLive--;
-                PromoteLocked(ref admitted);
+                if (!locked)
+                {
+                    SchedulePoint.Reached("Take.AfterCas");
+                }
+
+                Interlocked.Decrement(ref _queuedLive);
                 return true;
             }
 
@@ -413,8 +469,8 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Blocked, ReplySlot<TReply, TErr>.Queued))
             {
                 _blockedLive--;
+                Interlocked.Increment(ref _queuedLive);
                 _queue.Enqueue(item);
-                _queuedLive++;
                 admitted = item.Slot.Admission;
                 return;
             }
@@ -446,14 +502,19 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         Debug.Assert(_clients >= 0, "The client count cannot go negative.");
         Debug.Assert(_queuedLive >= 0 && _queuedLive <= Capacity, "Live queued requests stay within capacity.");
         Debug.Assert(_blockedLive >= 0, "The parked count cannot go negative.");
-        Debug.Assert(_queue.Count >= _queuedLive && _blocked.Count >= _blockedLive, "Live counts never exceed the entries.");
+        Debug.Assert(_blocked.Count >= _blockedLive, "The parked count never exceeds the entries.");
+
+        // A lock-free take uncounts just after its CAS, outside the lock: until then the count includes a request
+        // already taken, so on an unbounded channel the count checks below can be one take behind.
+        var queuedExact = !_takeWithoutLock;
         if (_serverDisposed)
         {
-            Debug.Assert(_queuedLive == 0 && _blockedLive == 0 && _waiters.Count == 0, "A disposed server holds nothing.");
+            Debug.Assert(_blockedLive == 0 && _waiters.Count == 0, "A disposed server holds nothing.");
+            Debug.Assert(!queuedExact || _queuedLive == 0, "A disposed server holds no queued request.");
         }
         else
         {
-            Debug.Assert(_waiters.Count == 0 || _queuedLive == 0, "A server waits only when no live request is queued.");
+            Debug.Assert(!queuedExact || _waiters.Count == 0 || _queuedLive == 0, "A server waits only when no live request is queued.");
             Debug.Assert(_blockedLive == 0 || _queuedLive == Capacity, "Senders wait for room only when the queue is full.");
             Debug.Assert(_waiters.Count == 0 || _clients > 0, "No server waits once every client is gone.");
         }
