@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ump.Hosting.Internal;
 
@@ -12,6 +13,10 @@ internal static partial class Log
     private const string Server = "Ump server '{ServerName}'";
 
     private static readonly Func<ILogger, string, IDisposable?> s_serverScope = LoggerMessage.DefineScope<string>("UmpServer:{ServerName}");
+
+    /// <summary>The logger every hosted server writes to; a null logger when the container has no logging.</summary>
+    public static ILogger CreateLogger(IServiceProvider services) =>
+        services.GetService<ILoggerFactory>()?.CreateLogger(Category) ?? NullLogger.Instance;
 
     /// <summary>A scope that names the server in every record written inside it, the handlers' own included.</summary>
     public static IDisposable? BeginServerScope(ILogger logger, string serverName) => s_serverScope(logger, serverName);

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Ump.Hosting.Internal.Telemetry;
 
@@ -56,13 +55,12 @@ internal sealed class UmpServerChannel<TReq, TReply, TErr> : IDisposable
     {
         var name = (string)key!;
         var options = services.GetRequiredService<IOptionsMonitor<UmpServerOptions>>().Get(name);
-        var logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category) ?? NullLogger.Instance;
         return new UmpServerChannel<TReq, TReply, TErr>(
             name,
             options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetRequiredService<UmpMetrics>(),
-            logger);
+            Log.CreateLogger(services));
     }
 
     public void Dispose()

@@ -44,7 +44,6 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     private static readonly string s_requestType = typeof(TReq).ToString();
     private static readonly string s_handlerType = typeof(THandler).ToString();
 
-
     private readonly string _name;
     private readonly string _displayName;
     private readonly IServiceProvider _services;
@@ -89,7 +88,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var options = _services.GetRequiredService<IOptionsMonitor<UmpServerOptions>>().Get(_name);
-        _logger = _services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category) ?? NullLogger.Instance;
+        _logger = Log.CreateLogger(_services);
         _channel = _services.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(_name);
         _scopeFactory = _services.GetRequiredService<IServiceScopeFactory>();
         _shutdownTimeout = options.ShutdownTimeout;
@@ -182,15 +181,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
     public async ValueTask DisposeAsync()
     {
         EndOnDispose();
-        if (_singleton is IAsyncDisposable asyncDisposable)
-        {
-            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-        }
-        else if (_singleton is IDisposable disposable)
-        {
-            disposable.Dispose();
-        }
-
+        await DisposeHandlerAsync(_singleton).ConfigureAwait(false);
         base.Dispose();
     }
 
@@ -293,6 +284,7 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
 
         await WaitIdleAsync().ConfigureAwait(false);
     }
+
     /// <summary>Runs a handler on the thread pool; the closure captures this method's copies, not the loop's locals.</summary>
     private void Dispatch(TReq request, ReplyContext<TReply, TErr> reply) => _ = Task.Run(() => HandleAsync(request, reply));
 
@@ -449,20 +441,25 @@ internal sealed class UmpServerService<TReq, TReply, TErr, THandler> : Backgroun
             finally
             {
                 // Created here, not by the container: disposing it is ours to do.
-                if (handler is IAsyncDisposable asyncDisposable)
-                {
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                }
-                else if (handler is IDisposable disposable)
-                {
-                    disposable.Dispose();
-                }
+                await DisposeHandlerAsync(handler).ConfigureAwait(false);
             }
         }
         finally
         {
             await scope.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Disposes a handler this service created, asynchronously when it can be.</summary>
+    private static ValueTask DisposeHandlerAsync(THandler? handler)
+    {
+        if (handler is IAsyncDisposable asyncDisposable)
+        {
+            return asyncDisposable.DisposeAsync();
+        }
+
+        (handler as IDisposable)?.Dispose();
+        return default;
     }
 
     private async Task WaitIdleAsync()

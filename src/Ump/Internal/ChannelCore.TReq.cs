@@ -37,8 +37,6 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     private readonly Deque<ServerWaiter<TReq, TReply, TErr>> _waiters = new();
     private readonly ObjectPool<ServerWaiter<TReq, TReply, TErr>> _waiterPool = new(WaiterPoolSize);
 
-    private readonly bool _takeWithoutLock;
-
     // Changed with Interlocked everywhere: lock-free takes uncount outside the lock.
     private int _queuedLive;
     private int _blockedLive;
@@ -48,8 +46,10 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     internal ChannelCore(UmpChannelOptions options)
         : base(options)
     {
-        _takeWithoutLock = Capacity == int.MaxValue;
     }
+
+    /// <summary>Whether servers take queued requests without the lock: on an unbounded channel (see the remarks).</summary>
+    private bool TakeWithoutLock => Capacity == int.MaxValue;
 
     /// <summary>The number of requests waiting in the queue (not those waiting for room).</summary>
     internal int QueueLength => Volatile.Read(ref _queuedLive);
@@ -320,7 +320,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     /// <summary>The take of an unbounded channel that skips the lock (see the remarks); false sends the caller to the locked path.</summary>
     private bool TryTakeWithoutLock(out (TReq Request, ReplyContext<TReply, TErr> Reply) item)
     {
-        if (_takeWithoutLock && !_serverDisposed && TryTakeQueued(locked: false, out var taken))
+        if (TakeWithoutLock && !_serverDisposed && TryTakeQueued(locked: false, out var taken))
         {
             item = (taken.Request, Bind(taken.Slot, taken.Token));
             return true;
@@ -434,7 +434,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     /// <summary>Takes the oldest live queued request; with the lock held, or without it on an unbounded channel.</summary>
     private bool TryTakeQueued(bool locked, out QueueItem<TReq, TReply, TErr> item)
     {
-        Debug.Assert(locked == _lock.IsHeldByCurrentThread && (locked || _takeWithoutLock));
+        Debug.Assert(locked == _lock.IsHeldByCurrentThread && (locked || TakeWithoutLock));
         while (Volatile.Read(ref _queuedLive) > 0 && _queue.TryDequeue(out item))
         {
             if (!locked)
@@ -506,7 +506,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
 
         // A lock-free take uncounts just after its CAS, outside the lock: until then the count includes a request
         // already taken, so on an unbounded channel the count checks below can be one take behind.
-        var queuedExact = !_takeWithoutLock;
+        var queuedExact = !TakeWithoutLock;
         if (_serverDisposed)
         {
             Debug.Assert(_blockedLive == 0 && _waiters.Count == 0, "A disposed server holds nothing.");
