@@ -17,6 +17,7 @@ public static class ProfileProbe
     {
         ["sync-ump"] = () => SyncUmp(),
         ["sync-events"] = () => SyncEvents(),
+        ["sync-floor"] = () => SyncFloor(),
         ["async-ump"] = () => AsyncCallers(1, Target.Ump),
         ["async-tcs"] = () => AsyncCallers(1, Target.Tcs),
         ["async-floor"] = () => AsyncCallers(1, Target.Floor),
@@ -96,6 +97,25 @@ public static class ProfileProbe
             {
                 events.Stop();
                 events.Dispose();
+            });
+    }
+
+    private static Scenario SyncFloor()
+    {
+        var floor = new SyncFloorServer();
+        floor.Start();
+        return new Scenario(
+            () =>
+            {
+                for (var i = 0; i < Batch; i++)
+                {
+                    Shared.Check(i, floor.Request(i));
+                }
+            },
+            () =>
+            {
+                floor.Stop();
+                floor.Dispose();
             });
     }
 

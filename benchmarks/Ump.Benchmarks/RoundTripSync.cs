@@ -13,6 +13,7 @@ public class RoundTripSync
 {
     private EventPairHandOff _events = null!;
     private BlockingCollectionHandOff _collections = null!;
+    private SyncFloorServer _floor = null!;
 
     private Server<int, int, NoError> _syncServer = null!;
     private Client<int, int, NoError> _syncClient = null!;
@@ -29,6 +30,8 @@ public class RoundTripSync
         _events.Start();
         _collections = new BlockingCollectionHandOff();
         _collections.Start();
+        _floor = new SyncFloorServer();
+        _floor.Start();
         (_syncServer, _syncClient) = UmpChannel.Create<int, int, NoError>();
         _syncThread = UmpServers.StartThread(_syncServer, "ump-sync-server");
         (_asyncServer, _asyncServerClient) = UmpChannel.Create<int, int, NoError>();
@@ -42,6 +45,8 @@ public class RoundTripSync
         _events.Dispose();
         _collections.Stop();
         _collections.Dispose();
+        _floor.Stop();
+        _floor.Dispose();
         _syncClient.Dispose();
         Shared.JoinStopped(_syncThread, "Ump sync server thread");
         _syncServer.Dispose();
@@ -67,6 +72,16 @@ public class RoundTripSync
         for (var i = 0; i < Shared.Ops; i++)
         {
             Shared.Check(i, _collections.Request(i));
+        }
+    }
+
+    /// <summary>The floor of a blocking request/reply any thread can call: the pair plus a locked queue and a reply place per request.</summary>
+    [Benchmark(OperationsPerInvoke = Shared.Ops)]
+    public void SyncFloor()
+    {
+        for (var i = 0; i < Shared.Ops; i++)
+        {
+            Shared.Check(i, _floor.Request(i));
         }
     }
 

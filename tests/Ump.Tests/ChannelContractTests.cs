@@ -261,6 +261,73 @@ public abstract class ChannelContractTests
         GC.KeepAlive(weak);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task SeveralServersWaiting_ServedInTheOrderTheyStarted_ACanceledOneIsSkipped(int canceled)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        var sources = new[] { new CancellationTokenSource(), new CancellationTokenSource(), new CancellationTokenSource() };
+
+        // Async waits register in the call itself, so their order is the order of these calls.
+        var waits = sources.Select(source => server.WaitAsync(source.Token).AsTask()).ToArray();
+        if (canceled >= 0)
+        {
+            await sources[canceled].CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waits[canceled].Within());
+        }
+
+        var live = waits.Where((_, i) => i != canceled).ToArray();
+        var calls = Enumerable.Range(0, live.Length).Select(i => client.RequestAsync(i).AsTask()).ToArray();
+        for (var i = 0; i < live.Length; i++)
+        {
+            var (request, reply) = await live[i].Within();
+            Assert.Equal(i, request);
+            reply.Reply(request.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        string[] expected = ["0", "1", "2"];
+        Assert.Equal(expected[..live.Length], await Task.WhenAll(calls).Within());
+        foreach (var source in sources)
+        {
+            source.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SeveralServersWaiting_LastClientLeavesOrServerDisposed_EveryWaitFails(bool disposeServer)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        var waits = Enumerable.Range(0, 3).Select(_ => server.WaitAsync().AsTask()).ToArray();
+        await Bounded.StillPending(Task.WhenAny(waits));
+
+        if (disposeServer)
+        {
+            server.Dispose();
+            foreach (var wait in waits)
+            {
+                await Assert.ThrowsAsync<ObjectDisposedException>(() => wait.Within());
+            }
+        }
+        else
+        {
+            client.Dispose();
+            foreach (var wait in waits)
+            {
+                Assert.Equal(UmpErrorKind.ClientsDisappeared, (await Assert.ThrowsAsync<UmpException>(() => wait.Within())).Kind);
+            }
+        }
+
+        client.Dispose();
+    }
+
     [Fact]
     public async Task WeakClient_DoesNotKeepClientsAlive()
     {

@@ -34,8 +34,8 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     private readonly Lock _lock = new();
     private readonly ConcurrentQueue<QueueItem<TReq, TReply, TErr>> _queue = new();
     private readonly Deque<QueueItem<TReq, TReply, TErr>> _blocked = new();
-    private readonly Deque<ServerWaiter<TReq, TReply, TErr>> _waiters = new();
     private readonly ObjectPool<ServerWaiter<TReq, TReply, TErr>> _waiterPool = new(WaiterPoolSize);
+    private InlineFirstQueue<ServerWaiter<TReq, TReply, TErr>> _waiters;
 
     // Changed with Interlocked everywhere: lock-free takes uncount outside the lock.
     private int _queuedLive;
