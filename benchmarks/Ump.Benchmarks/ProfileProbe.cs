@@ -65,14 +65,8 @@ public static class ProfileProbe
     {
         var (server, client) = UmpChannel.Create<int, int, NoError>();
         var thread = UmpServers.StartThread(server, "ump-sync-server");
-        return new Scenario(
-            () =>
-            {
-                for (var i = 0; i < Batch; i++)
-                {
-                    Shared.Check(i, client.Request(i));
-                }
-            },
+        return SyncCaller(
+            request => client.Request(request),
             () =>
             {
                 client.Dispose();
@@ -85,14 +79,8 @@ public static class ProfileProbe
     {
         var events = new EventPairHandOff();
         events.Start();
-        return new Scenario(
-            () =>
-            {
-                for (var i = 0; i < Batch; i++)
-                {
-                    Shared.Check(i, events.Request(i));
-                }
-            },
+        return SyncCaller(
+            events.Request,
             () =>
             {
                 events.Stop();
@@ -104,20 +92,25 @@ public static class ProfileProbe
     {
         var floor = new SyncFloorServer();
         floor.Start();
-        return new Scenario(
-            () =>
-            {
-                for (var i = 0; i < Batch; i++)
-                {
-                    Shared.Check(i, floor.Request(i));
-                }
-            },
+        return SyncCaller(
+            floor.Request,
             () =>
             {
                 floor.Stop();
                 floor.Dispose();
             });
     }
+
+    /// <summary>The calling thread's loop of blocking round trips, the same for every sync scenario.</summary>
+    private static Scenario SyncCaller(Func<int, int> request, Action stop) => new(
+        () =>
+        {
+            for (var i = 0; i < Batch; i++)
+            {
+                Shared.Check(i, request(i));
+            }
+        },
+        stop);
 
     private enum Target
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Ump.Internal;
 
 /// <summary>
@@ -29,7 +31,7 @@ internal struct InlineFirstQueue<T>
         }
     }
 
-    public bool TryDequeue([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? item)
+    public bool TryDequeue([NotNullWhen(true)] out T? item)
     {
         item = _first;
         if (item is null)
