@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Ump.Internal;
 
 /// <summary>A growable ring buffer. Not thread-safe: every instance lives under its owner's lock.</summary>
@@ -65,19 +63,6 @@ internal sealed class Deque<T>
         while (TryDequeue(out _))
         {
         }
-    }
-
-    /// <summary>Moves every item, in order, into a new array and empties the deque.</summary>
-    public T[] DrainToArray()
-    {
-        var result = new T[_count];
-        for (var i = 0; i < result.Length; i++)
-        {
-            var removed = TryDequeue(out result[i]);
-            Debug.Assert(removed);
-        }
-
-        return result;
     }
 
     private void Grow()

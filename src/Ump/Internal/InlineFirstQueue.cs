@@ -39,7 +39,7 @@ internal struct InlineFirstQueue<T>
             return false;
         }
 
-        _first = _rest is { Count: > 0 } rest && rest.TryDequeue(out var next) ? next : null;
+        _first = _rest is not null && _rest.TryDequeue(out var next) ? next : null;
         return true;
     }
 
