@@ -108,6 +108,22 @@ public readonly struct ReplyContext<TReply, TErr> : IDisposable, IEquatable<Repl
     };
 
     /// <summary>
+    /// Ends the request from the server's side without using this context: the caller gets <see cref="UmpException"/> of
+    /// kind <see cref="UmpErrorKind.ServerDisappeared"/> at once (with <paramref name="reason"/> as its inner exception),
+    /// and whoever holds the context later finds <see cref="Reply"/>, <see cref="Fail"/> and <see cref="Abandon(Exception)"/>
+    /// returning <see langword="false"/>, exactly as after the caller gave up, instead of throwing.
+    /// </summary>
+    /// <param name="reason">Why the server stopped waiting for the answer, such as a shutdown deadline; may be <see langword="null"/>.</param>
+    /// <returns><see langword="true"/> when this ended the request; <see langword="false"/> when it already had an outcome or the context was used.</returns>
+    /// <remarks>
+    /// For a server loop that stops waiting for a handler still holding the context (a drain deadline): the handler, which
+    /// answers exactly once, never gets an exception for it. <see cref="RequestAborted"/> does not fire, because it reports
+    /// the caller giving up; tell the handler through a token of the loop's own. Safe to call from any thread, racing a reply.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The context is a default value.</exception>
+    public bool Abort(Exception? reason = null) => Responder.Abort(_version, ThrowHelper.CreateServerDisappeared(reason));
+
+    /// <summary>
     /// Gives the caller <see cref="UmpErrorKind.NoReply"/> if the context has not been used; otherwise does nothing.
     /// Safe to call any number of times, so <c>using</c> a context is fine.
     /// </summary>

@@ -14,6 +14,8 @@ namespace Ump;
 /// <see cref="UmpException"/> of kind <see cref="UmpErrorKind.ClientsDisappeared"/>.
 /// </para>
 /// <para>
+/// <see cref="Complete"/> is the drain: it stops accepting requests and keeps delivering what is queued, after which
+/// waits fail with <see cref="UmpErrorKind.ClientsDisappeared"/>, so one loop exit serves both ends.
 /// Disposing the server fails every queued request with <see cref="UmpErrorKind.ServerDisappeared"/>; reply contexts
 /// already taken keep working. A server that is never disposed but becomes unreachable is disposed by its finalizer,
 /// so its callers are not left waiting.
@@ -35,7 +37,7 @@ public sealed class Server<TReq, TReply, TErr> : IDisposable
     /// <summary>Blocks until a request arrives and returns it with the context to answer it.</summary>
     /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>; no request is lost.</param>
     /// <returns>The request and its reply context. Answer it exactly once with Reply or Fail, or dispose it.</returns>
-    /// <exception cref="UmpException">Every strong client is disposed and the queue is empty (<see cref="UmpErrorKind.ClientsDisappeared"/>).</exception>
+    /// <exception cref="UmpException">Every strong client is disposed, or the server was completed, and the queue is empty (<see cref="UmpErrorKind.ClientsDisappeared"/>).</exception>
     /// <exception cref="ObjectDisposedException">The server is disposed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     public (TReq Request, ReplyContext<TReply, TErr> Reply) Wait(CancellationToken cancellationToken = default)
@@ -95,7 +97,7 @@ public sealed class Server<TReq, TReply, TErr> : IDisposable
     /// <param name="request">The request, when one was taken.</param>
     /// <param name="reply">Its reply context, when one was taken.</param>
     /// <returns><see langword="true"/> when a request was taken.</returns>
-    /// <exception cref="UmpException">Every strong client is disposed and the queue is empty (<see cref="UmpErrorKind.ClientsDisappeared"/>).</exception>
+    /// <exception cref="UmpException">Every strong client is disposed, or the server was completed, and the queue is empty (<see cref="UmpErrorKind.ClientsDisappeared"/>).</exception>
     /// <exception cref="ObjectDisposedException">The server is disposed.</exception>
     public bool TryWait([MaybeNullWhen(false)] out TReq request, out ReplyContext<TReply, TErr> reply)
     {
@@ -109,6 +111,20 @@ public sealed class Server<TReq, TReply, TErr> : IDisposable
         reply = default;
         return false;
     }
+
+    /// <summary>
+    /// Completes the server (the drain): from now on a new request fails at once with
+    /// <see cref="UmpErrorKind.ServerDisappeared"/>, while the requests already queued, and senders already waiting for
+    /// room in a bounded queue, are still delivered in order. Once none is left, <see cref="Wait"/>,
+    /// <see cref="WaitAsync"/> and <see cref="TryWait"/> fail with <see cref="UmpException"/> of kind
+    /// <see cref="UmpErrorKind.ClientsDisappeared"/> ("no more requests will arrive"), as when every client is gone;
+    /// a wait already blocked on an empty queue fails so at once.
+    /// </summary>
+    /// <remarks>
+    /// A caller that gives up on a queued request during the drain withdraws it, as usual. Idempotent, and a no-op on a
+    /// disposed server; <see cref="Dispose"/> after it fails what is still queued with <see cref="UmpErrorKind.ServerDisappeared"/>.
+    /// </remarks>
+    public void Complete() => _core.Complete();
 
     /// <summary>
     /// Disposes the server: every queued request fails with <see cref="UmpErrorKind.ServerDisappeared"/>, pending waits

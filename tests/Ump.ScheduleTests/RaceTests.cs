@@ -380,6 +380,234 @@ public sealed class RaceTests(ITestOutputHelper output)
         client.Dispose();
     });
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task CompleteRacingSend_WithAWaitingServer_ExactlyOneOutcome(int[] seeds) => Explore(seeds, async scheduler =>
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        var waiting = server.WaitAsync().AsTask();
+        Task<int>? call = null;
+
+        scheduler.Run(
+            ("send", () => call = client.RequestAsync(1).AsTask()),
+            ("complete", server.Complete));
+
+        var served = await Task.WhenAny(waiting, Task.Delay(s_timeout)) == waiting && waiting.IsCompletedSuccessfully;
+        if (served)
+        {
+            var (request, reply) = waiting.Result;
+            Assert.True(reply.Reply(request + 1));
+            Assert.Equal(2, await call!.WaitAsync(s_timeout));
+        }
+        else
+        {
+            Assert.Equal(UmpErrorKind.ClientsDisappeared, (await Assert.ThrowsAsync<UmpException>(() => waiting.WaitAsync(s_timeout))).Kind);
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call!.WaitAsync(s_timeout))).Kind);
+        }
+
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, Assert.Throws<UmpException>(() => server.TryWait(out _, out _)).Kind);
+        client.Dispose();
+        server.Dispose();
+    });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task CompleteRacingSendAndTake_NoWaitingServer_QueuedBeforeIsDelivered(int[] seeds) => Explore(seeds, async scheduler =>
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        var first = client.RequestAsync(1).AsTask();
+        Task<int>? second = null;
+        var seen = new List<(int Request, ReplyContext<int, NoError> Reply)>();
+
+        scheduler.Run(
+            ("send", () => second = client.RequestAsync(2).AsTask()),
+            ("complete", server.Complete),
+            ("server", () =>
+            {
+                if (server.TryWait(out var request, out var reply))
+                {
+                    seen.Add((request, reply));
+                }
+            }));
+
+        var secondRefused = second!.IsFaulted;
+        while (seen.Count < (secondRefused ? 1 : 2) && server.TryWait(out var request, out var reply))
+        {
+            seen.Add((request, reply));
+        }
+
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, Assert.Throws<UmpException>(() => server.TryWait(out _, out _)).Kind);
+        var requests = seen.Select(s => s.Request).ToArray();
+        Assert.True(requests.SequenceEqual(secondRefused ? [1] : [1, 2]), $"Served {string.Join(", ", requests)}.");
+        foreach (var (request, reply) in seen)
+        {
+            reply.Reply(request * 10);
+        }
+
+        Assert.Equal(10, await first.WaitAsync(s_timeout));
+        if (secondRefused)
+        {
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => second.WaitAsync(s_timeout))).Kind);
+        }
+        else
+        {
+            Assert.Equal(20, await second.WaitAsync(s_timeout));
+        }
+
+        client.Dispose();
+        server.Dispose();
+    });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task CompleteRacingWithdrawalAndTake_OutcomesAgree(int[] seeds) => Explore(seeds, async scheduler =>
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        using var cts = new CancellationTokenSource();
+        var call = client.RequestAsync(1, cts.Token).AsTask();
+        var seen = new List<(int Request, ReplyContext<int, NoError> Reply)>();
+
+        scheduler.Run(
+            ("cancel", cts.Cancel),
+            ("complete", server.Complete),
+            ("server", () =>
+            {
+                try
+                {
+                    if (server.TryWait(out var request, out var reply))
+                    {
+                        seen.Add((request, reply));
+                    }
+                }
+                catch (UmpException ex) when (ex.Kind == UmpErrorKind.ClientsDisappeared)
+                {
+                    // Completed, and the only request was withdrawn: nothing more will arrive.
+                }
+            }));
+
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, Assert.Throws<UmpException>(() => server.TryWait(out _, out _)).Kind);
+        Assert.Equal(0, server.Count);
+        foreach (var (request, reply) in seen)
+        {
+            reply.Reply(request * 10);
+        }
+
+        await AssertRepliedOnlyIfServed(call, 10, served: seen.Count == 1);
+        client.Dispose();
+        server.Dispose();
+    });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task CompleteRacingLastClientDisposal_WaitingServer_FailsOnceWithClientsDisappeared(int[] seeds) => Explore(seeds, async scheduler =>
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        var waiting = server.WaitAsync().AsTask();
+
+        scheduler.Run(
+            ("dispose", client.Dispose),
+            ("complete", server.Complete));
+
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, (await Assert.ThrowsAsync<UmpException>(() => waiting.WaitAsync(s_timeout))).Kind);
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, Assert.Throws<UmpException>(() => server.TryWait(out _, out _)).Kind);
+        server.Dispose();
+    });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task CompleteRacingParkedSenderAdmission_BoundedQueue_EveryAcceptedRequestDeliveredInOrder(int[] seeds) => Explore(seeds, async scheduler =>
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>(new() { Capacity = 1 });
+        var first = client.RequestAsync(1).AsTask();
+        var parked = client.SendAsync(2).AsTask();
+        Task<int>? late = null;
+        var seen = new List<(int Request, ReplyContext<int, NoError> Reply)>();
+
+        scheduler.Run(
+            ("complete", server.Complete),
+            ("send", () => late = client.RequestAsync(3).AsTask()),
+            ("server", () =>
+            {
+                if (server.TryWait(out var request, out var reply))
+                {
+                    seen.Add((request, reply));
+                }
+            }));
+
+        var lateRefused = late!.IsFaulted;
+        try
+        {
+            while (server.TryWait(out var request, out var reply))
+            {
+                seen.Add((request, reply));
+            }
+
+            Assert.Fail("A completed server that is empty must say no more requests will arrive.");
+        }
+        catch (UmpException ex) when (ex.Kind == UmpErrorKind.ClientsDisappeared)
+        {
+        }
+
+        var requests = seen.Select(s => s.Request).ToArray();
+        Assert.True(requests.SequenceEqual(lateRefused ? [1, 2] : [1, 2, 3]), $"Served {string.Join(", ", requests)}.");
+        foreach (var (request, reply) in seen)
+        {
+            reply.Reply(request * 10);
+        }
+
+        Assert.Equal(10, await first.WaitAsync(s_timeout));
+        using (var waitReply = await parked.WaitAsync(s_timeout))
+        {
+            Assert.Equal(20, await waitReply.WaitAsync().AsTask().WaitAsync(s_timeout));
+        }
+
+        if (lateRefused)
+        {
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => late.WaitAsync(s_timeout))).Kind);
+        }
+        else
+        {
+            Assert.Equal(30, await late.WaitAsync(s_timeout));
+        }
+
+        client.Dispose();
+        server.Dispose();
+    });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public Task AbortRacingReplyAndCancel_ExactlyOneOutcome_HandlerNeverThrows(int[] seeds) => Explore(seeds, async scheduler =>
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>();
+        using var cts = new CancellationTokenSource();
+        var call = client.RequestAsync(1, cts.Token).AsTask();
+        Assert.True(server.TryWait(out _, out var context));
+        var aborted = false;
+        var replied = false;
+
+        scheduler.Run(
+            ("abort", () => aborted = context.Abort()),
+            ("cancel", cts.Cancel),
+            ("reply", () => replied = context.Reply(7)));
+
+        Assert.False(aborted && replied, "Both the abort and the reply reached the caller.");
+        if (replied)
+        {
+            Assert.Equal(7, await call.WaitAsync(s_timeout));
+        }
+        else if (aborted)
+        {
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.WaitAsync(s_timeout))).Kind);
+        }
+        else
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(s_timeout));
+        }
+
+        client.Dispose();
+        server.Dispose();
+    });
+
     /// <summary>
     /// A caller that raced its own give-up was either withdrawn or taken and then aborted, and then its reply never
     /// reaches it; a caller that got the reply must have been served.

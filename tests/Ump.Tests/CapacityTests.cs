@@ -40,6 +40,35 @@ public sealed class CapacityTests
         Assert.Equal(new[] { 10, 20, 30 }, await Task.WhenAll(first, second, third).Within());
     }
 
+    [Theory]
+    [InlineData(Caller.Request)]
+    [InlineData(Caller.RequestAsync)]
+    [InlineData(Caller.SendThenWait)]
+    [InlineData(Caller.SendAsyncThenAwait)]
+    public async Task Complete_SendersWaitingForRoom_StillDeliveredInOrder_NewSendersRefused(Caller caller)
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>(new() { Capacity = 1 });
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var first = client.RequestAsync(1).AsTask();
+        var parked = client.Call(caller, 2);
+        await Bounded.StillPending(parked);
+        server.Complete();
+        var refused = await Assert.ThrowsAsync<UmpException>(() => client.Call(caller, 3).Within());
+        Assert.Equal(UmpErrorKind.ServerDisappeared, refused.Kind);
+
+        for (var expected = 1; expected <= 2; expected++)
+        {
+            var (request, reply) = await server.WaitAsync().Within();
+            Assert.Equal(expected, request);
+            reply.Reply(request * 10);
+        }
+
+        Assert.Equal(new[] { 10, 20 }, await Task.WhenAll(first, parked).Within());
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, (await Assert.ThrowsAsync<UmpException>(() => server.WaitAsync().Within())).Kind);
+    }
+
     [Fact]
     public async Task SendAsync_FullQueue_CompletesOnlyWhenTheRequestIsQueued()
     {

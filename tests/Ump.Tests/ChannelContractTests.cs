@@ -160,7 +160,7 @@ public abstract class ChannelContractTests
         using var ownedClient = client;
 
         var calls = Enumerable.Range(0, 5).Select(i => client.Call(caller, i)).ToArray();
-        await Bounded.Until(() => Internals.QueueLength(server) == 5 || calls.Any(c => c.IsCompleted), "all five requests are queued");
+        await Bounded.Until(() => server.Count == 5 || calls.Any(c => c.IsCompleted), "all five requests are queued");
         server.Dispose();
 
         foreach (var call in calls)
@@ -259,6 +259,210 @@ public abstract class ChannelContractTests
         var ex = await Assert.ThrowsAsync<UmpException>(() => wait.Within());
         Assert.Equal(UmpErrorKind.ClientsDisappeared, ex.Kind);
         GC.KeepAlive(weak);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllServes), MemberType = typeof(Modes))]
+    public async Task Complete_RequestsQueued_DeliveredInOrderThenClientsDisappeared(Serve serve)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var calls = Enumerable.Range(0, 3).Select(i => client.RequestAsync(i).AsTask()).ToArray();
+        server.Complete();
+        Assert.Equal(3, server.Count);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (request, reply) = await server.Take(serve).Within();
+            Assert.Equal(i, request);
+            Assert.True(reply.Reply($"r{i}"));
+        }
+
+        Assert.Equal(["r0", "r1", "r2"], await Task.WhenAll(calls).Within());
+        Assert.Equal(0, server.Count);
+        var ex = serve switch
+        {
+            Serve.Wait => Assert.Throws<UmpException>(() => server.Wait()),
+            Serve.WaitAsync => await Assert.ThrowsAsync<UmpException>(() => server.WaitAsync().Within()),
+            _ => Assert.Throws<UmpException>(() => server.TryWait(out _, out _)),
+        };
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, ex.Kind);
+        Assert.Contains("Complete", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task Complete_ThenRequest_FailsAtOnceWithServerDisappeared(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        var queued = client.RequestAsync(1).AsTask();
+        server.Complete();
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => client.Call(caller, 2).Within());
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+
+        // The request queued before the drain is still there, alone.
+        var (request, reply) = await server.WaitAsync().Within();
+        Assert.Equal(1, request);
+        reply.Reply("one");
+        Assert.Equal("one", await queued.Within());
+        Assert.Throws<UmpException>(() => server.TryWait(out _, out _));
+    }
+
+    [Fact]
+    public void Complete_ThenRequestAsync_FailsThroughTheTask()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        server.Complete();
+
+        var task = client.RequestAsync(1);
+        Assert.True(task.IsFaulted);
+        Assert.Equal(UmpErrorKind.ServerDisappeared, Assert.Throws<UmpException>(() => task.GetAwaiter().GetResult()).Kind);
+    }
+
+    [Theory]
+    [InlineData(Serve.Wait)]
+    [InlineData(Serve.WaitAsync)]
+    public async Task Complete_WhileServerWaitsOnEmptyQueue_WaitFailsWithClientsDisappeared(Serve serve)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var wait = server.Take(serve);
+        await Bounded.StillPending(wait);
+        server.Complete();
+
+        Assert.Equal(UmpErrorKind.ClientsDisappeared, (await Assert.ThrowsAsync<UmpException>(() => wait.Within())).Kind);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task Complete_CallerGivesUpOnQueuedRequest_WithdrawnAndNeverDelivered(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+        using var cts = new CancellationTokenSource();
+
+        var canceled = client.Call(caller, 1, cts.Token);
+        await Bounded.Until(() => server.Count == 1, "the request is queued");
+        var kept = client.RequestAsync(2).AsTask();
+        server.Complete();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.Within());
+        Assert.Equal(1, server.Count);
+
+        var (request, reply) = await server.WaitAsync().Within();
+        Assert.Equal(2, request);
+        reply.Reply("two");
+        Assert.Equal("two", await kept.Within());
+        Assert.Throws<UmpException>(() => server.TryWait(out _, out _));
+    }
+
+    [Fact]
+    public async Task Complete_Twice_ThenDispose_QueuedCallersGetServerDisappeared()
+    {
+        var (server, client) = Create();
+        using var ownedClient = client;
+        var calls = Enumerable.Range(0, 2).Select(i => client.RequestAsync(i).AsTask()).ToArray();
+        server.Complete();
+        server.Complete();
+        Assert.Equal(2, server.Count);
+
+        server.Dispose();
+        server.Complete();
+
+        foreach (var call in calls)
+        {
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => server.TryWait(out _, out _));
+    }
+
+    [Fact]
+    public async Task Complete_WhileReplyContextInFlight_ReplyStillReachesCaller()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.RequestAsync(5).AsTask();
+        var (_, reply) = await server.WaitAsync().Within();
+        server.Complete();
+
+        Assert.True(reply.Reply("after complete"));
+        Assert.Equal("after complete", await call.Within());
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes.AllCallers), MemberType = typeof(Modes))]
+    public async Task ReplyContext_Abort_CallerGetsServerDisappeared_LaterReplyReturnsFalse(Caller caller)
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.Call(caller, 1);
+        var (_, reply) = await server.WaitAsync().Within();
+        var aborted = reply.RequestAborted;
+        var reason = new TimeoutException("drain deadline");
+        Assert.True(reply.Abort(reason));
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+        Assert.Same(reason, ex.InnerException);
+        Assert.False(aborted.IsCancellationRequested, "RequestAborted reports the caller giving up, not the server.");
+        Assert.False(reply.Abort(null));
+        Assert.False(reply.Reply("late"));
+        Assert.Throws<InvalidOperationException>(() => reply.Reply("twice"));
+    }
+
+    [Fact]
+    public async Task ReplyContext_Abort_LaterFailOrAbandon_ReturnFalse_DisposeIsANoOp()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var calls = new[] { client.RequestAsync(1).AsTask(), client.RequestAsync(2).AsTask() };
+        var (_, first) = await server.WaitAsync().Within();
+        var (_, second) = await server.WaitAsync().Within();
+        Assert.True(first.Abort());
+        Assert.True(second.Abort());
+
+        Assert.False(first.Fail("late"));
+        Assert.False(second.Abandon(new InvalidOperationException("late")));
+        first.Dispose();
+        foreach (var call in calls)
+        {
+            var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
+            Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+            Assert.Null(ex.InnerException);
+        }
+    }
+
+    [Fact]
+    public async Task ReplyContext_AbortAfterReply_ReturnsFalse_ReplyStands()
+    {
+        var (server, client) = Create();
+        using var ownedServer = server;
+        using var ownedClient = client;
+
+        var call = client.RequestAsync(1).AsTask();
+        var (_, reply) = await server.WaitAsync().Within();
+        Assert.True(reply.Reply("first"));
+
+        Assert.False(reply.Abort());
+        Assert.Equal("first", await call.Within());
+        Assert.Throws<InvalidOperationException>(() => default(ReplyContext<string, string>).Abort());
     }
 
     [Theory]
@@ -447,10 +651,10 @@ public abstract class ChannelContractTests
         using var cts = new CancellationTokenSource();
 
         var canceled = client.Call(caller, 1, cts.Token);
-        await Bounded.Until(() => Internals.QueueLength(server) == 1, "the request is queued");
+        await Bounded.Until(() => server.Count == 1, "the request is queued");
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.Within());
-        Assert.Equal(0, Internals.QueueLength(server));
+        Assert.Equal(0, server.Count);
 
         var next = client.RequestAsync(2).AsTask();
         var (request, reply) = await server.WaitAsync().Within();

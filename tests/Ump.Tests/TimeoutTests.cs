@@ -37,7 +37,7 @@ public sealed class TimeoutTests
         using var ownedClient = client;
 
         var call = client.Call(caller, 1);
-        await Bounded.Until(() => Internals.QueueLength(server) == 1, "the request is queued");
+        await Bounded.Until(() => server.Count == 1, "the request is queued");
         time.Advance(TimeSpan.FromSeconds(1));
         await Bounded.StillPending(call);
         time.Advance(TimeSpan.FromSeconds(1));

@@ -22,6 +22,11 @@ namespace Ump.Internal;
 /// A bounded channel takes under the lock, where freeing a place and admitting a parked sender are one step.
 /// </para>
 /// <para>
+/// <see cref="Complete"/> sets a flag that senders read under the lock: no request is queued after it, while the
+/// queue (and the parked senders, promoted as places free up) still drains in order. A server that then finds nothing
+/// gets ClientsDisappeared, the same signal as the last client leaving, and no server can be left waiting.
+/// </para>
+/// <para>
 /// Given-up requests are not searched for and removed: their queue entries stay until a server
 /// dequeues and skips them (their slot no longer matches), while the live counts drop at once so
 /// capacity and backpressure see only live requests.
@@ -42,6 +47,9 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
     private int _blockedLive;
     private int _clients = 1;
     private volatile bool _serverDisposed;
+
+    // Set by Complete(): no new request is accepted; what is queued or parked is still delivered.
+    private volatile bool _completed;
 
     internal ChannelCore(UmpChannelOptions options)
         : base(options)
@@ -122,7 +130,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         lock (_lock)
         {
             AssertInvariants();
-            if (_serverDisposed)
+            if (_serverDisposed || _completed)
             {
                 disposed = true;
             }
@@ -242,7 +250,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             got = TryTakeLocked(out taken, ref admitted);
             if (!got)
             {
-                if (_clients == 0)
+                if (_clients == 0 || _completed)
                 {
                     clientsGone = true;
                 }
@@ -268,7 +276,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
 
         if (clientsGone)
         {
-            throw ThrowHelper.CreateClientsDisappeared();
+            throw CreateNoMoreRequests();
         }
 
         item = default;
@@ -297,7 +305,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
             }
 
             got = TryTakeLocked(out taken, ref admitted);
-            clientsGone = !got && _clients == 0;
+            clientsGone = !got && (_clients == 0 || _completed);
             AssertInvariants();
         }
 
@@ -310,7 +318,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
 
         if (clientsGone)
         {
-            throw ThrowHelper.CreateClientsDisappeared();
+            throw CreateNoMoreRequests();
         }
 
         item = default;
@@ -353,6 +361,44 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         {
             // Dropped, and holding nothing: its safety-net finalizer has nothing to do.
             GC.SuppressFinalize(waiter);
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting requests: a send from now on fails with ServerDisappeared, while what is queued or parked is still
+    /// delivered in order; once none is left, waits fail with ClientsDisappeared. Waiting servers are released at once
+    /// (a server waits only when no live request is queued, so there is nothing left for it).
+    /// </summary>
+    internal void Complete()
+    {
+        ServerWaiter<TReq, TReply, TErr>[]? released = null;
+        SchedulePoint.Reached("Complete.BeforeLock");
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_serverDisposed || _completed)
+            {
+                return;
+            }
+
+            // Senders read the flag under this lock, so none can queue behind it; lock-free takes need not see it at
+            // once, because they only take what was queued before.
+            _completed = true;
+            if (_waiters.Count > 0)
+            {
+                released = DrainWaitersLocked();
+            }
+
+            AssertInvariants();
+        }
+
+        SchedulePoint.Reached("Complete.AfterLock");
+        if (released is not null)
+        {
+            foreach (var waiter in released)
+            {
+                waiter.SetError(ThrowHelper.CreateServerCompleted());
+            }
         }
     }
 
@@ -489,6 +535,10 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         return waiters;
     }
 
+    /// <summary>Why a wait found nothing and never will: the server was completed, or every strong client is gone.</summary>
+    private UmpException CreateNoMoreRequests() =>
+        _completed ? ThrowHelper.CreateServerCompleted() : ThrowHelper.CreateClientsDisappeared();
+
     internal ReplyContext<TReply, TErr> Bind(ReplySlot<TReply, TErr> slot, int token)
     {
         var responder = ResponderPool.Rent() ?? new Responder<TReply, TErr>(this);
@@ -516,7 +566,7 @@ internal sealed class ChannelCore<TReq, TReply, TErr> : ChannelCore<TReply, TErr
         {
             Debug.Assert(!queuedExact || _waiters.Count == 0 || _queuedLive == 0, "A server waits only when no live request is queued.");
             Debug.Assert(_blockedLive == 0 || _queuedLive == Capacity, "Senders wait for room only when the queue is full.");
-            Debug.Assert(_waiters.Count == 0 || _clients > 0, "No server waits once every client is gone.");
+            Debug.Assert(_waiters.Count == 0 || (_clients > 0 && !_completed), "No server waits once every client is gone or the server is completed.");
         }
     }
 }

@@ -70,6 +70,25 @@ internal sealed class Responder<TReply, TErr>
         return slot.TryFail(token, error);
     }
 
+    /// <summary>
+    /// Ends the bound request with <paramref name="error"/> without claiming the context: the holder's later Reply or
+    /// Fail claims it and finds the request over (false), as after a caller gave up. False when the request already
+    /// had an outcome or the context was used.
+    /// </summary>
+    internal bool Abort(int version, Exception error)
+    {
+        // Seqlock-style read, as in GetRequestAborted; the slot's token CAS decides against a racing reply or give-up.
+        if (Volatile.Read(ref _version) != version)
+        {
+            return false;
+        }
+
+        var slot = _slot;
+        var token = _slotToken;
+        SchedulePoint.Reached("Responder.AbortRead");
+        return slot is not null && Volatile.Read(ref _version) == version && slot.TryFail(token, error);
+    }
+
     /// <summary>Dispose: gives the caller NoReply unless the context was already used; never throws.</summary>
     internal void Release(int version)
     {

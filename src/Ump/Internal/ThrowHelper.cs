@@ -45,6 +45,9 @@ internal static class ThrowHelper
     internal static UmpException CreateClientsDisappeared() =>
         new(UmpErrorKind.ClientsDisappeared, "Every client of this Ump channel has been disposed and no request is left in the queue. Stop the server loop and dispose the server.");
 
+    internal static UmpException CreateServerCompleted() =>
+        new(UmpErrorKind.ClientsDisappeared, "This Ump server was completed (Server.Complete) and no request is left in the queue: no more requests will arrive. Stop the server loop and dispose the server.");
+
     internal static UmpException CreateNoReply(Exception? reason) =>
         new(UmpErrorKind.NoReply, "The Ump server took this request but gave it up without calling Reply or Fail. A handler must answer every request exactly once." + (reason is null ? string.Empty : " See the inner exception for the reason it gave."), reason);
 
