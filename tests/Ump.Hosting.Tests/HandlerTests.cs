@@ -53,22 +53,54 @@ public sealed class HandlerTests
         await host.StopAsync().Bounded();
     }
 
-    [Fact]
-    public async Task HandleAsync_HandlerDependencyMissing_CallerGetsNoReplyAndServerGoesOn()
+    [Theory]
+    [InlineData(ServiceLifetime.Scoped)]
+    [InlineData(ServiceLifetime.Transient)]
+    [InlineData(ServiceLifetime.Singleton)]
+    public async Task StartAsync_HandlerDependencyMissing_FailsNamingServerHandlerAndService(ServiceLifetime lifetime)
     {
         var builder = TestHost.CreateBuilder();
-        builder.Services.AddUmpServer<int, int, NoError, ScopedHandler>();
+        builder.Services.AddSingleton(new ScopeTracker());
+        builder.Services.AddUmpServer<int, int, NoError, ScopedHandler>("orders", o => o.HandlerLifetime = lifetime);
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Bounded());
+
+        Assert.Equal(
+            "Ump server 'orders' cannot create its handler Ump.Hosting.Tests.ScopedHandler: no service is registered for Ump.Hosting.Tests.ScopedDependency for its parameter 'dependency'. Register it, or give the parameter a default value.",
+            ex.Message);
+        Assert.Equal(LogLevel.Critical, Assert.Single(host.Logs(), r => r.Id.Name == "StartFailed").Level);
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
+    public async Task StartAsync_KeyedHandlerDependencyMissing_FailsNamingTheKey()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Services.AddSingleton(new ScopeTracker());
+        builder.Services.AddKeyedScoped<ScopedDependency>("elsewhere");
+        builder.Services.AddUmpServer<int, int, NoError, KeyedDependencyHandler>();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Bounded());
+
+        Assert.Contains("Ump server '(unnamed)'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Ump.Hosting.Tests.ScopedDependency (keyed \"primary\") for its parameter 'dependency'", ex.Message, StringComparison.Ordinal);
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
+    public async Task StartAsync_DependenciesRegisteredOrOptional_StartsAndServes()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Services.AddSingleton(new ScopeTracker());
+        builder.Services.AddKeyedScoped<ScopedDependency>("primary");
+        builder.Services.AddUmpServer<int, int, NoError, KeyedDependencyHandler>();
         using var host = builder.Build();
         await host.StartAsync().Bounded();
         using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
 
-        var first = await client.RequestAsync(1).FailsWith<UmpException>();
-        var second = await client.RequestAsync(2).FailsWith<UmpException>();
-
-        Assert.Equal(UmpErrorKind.NoReply, first.Kind);
-        Assert.IsType<InvalidOperationException>(first.InnerException);
-        Assert.Equal(UmpErrorKind.NoReply, second.Kind);
-        Assert.Equal(2, host.Logs().Count(r => r.Id.Name == "HandlerFailed"));
+        Assert.Equal(1, await client.RequestAsync(0).Bounded());
         await host.StopAsync().Bounded();
     }
 
@@ -442,6 +474,17 @@ public sealed class ScopedHandler(ScopedDependency dependency, ScopeTracker trac
     {
         tracker.DisposedBeforeReply |= dependency.IsDisposed;
         reply.Reply(dependency.Id);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Needs a keyed dependency; the optional one is never registered.</summary>
+public sealed class KeyedDependencyHandler([FromKeyedServices("primary")] ScopedDependency dependency, ILogger<KeyedDependencyHandler>? optional = null) : IUmpHandler<int, int, NoError>
+{
+    public ValueTask HandleAsync(int request, ReplyContext<int, NoError> reply, CancellationToken cancellationToken)
+    {
+        reply.Reply(dependency.Id);
+        GC.KeepAlive(optional);
         return ValueTask.CompletedTask;
     }
 }

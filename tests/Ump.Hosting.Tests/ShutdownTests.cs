@@ -80,13 +80,15 @@ public sealed class ShutdownTests
         var builder = TestHost.CreateBuilder();
         var shutdownTimeout = TimeSpan.FromMilliseconds(300);
         var release = TestHost.NewSignal();
-        var pendingWhenTokenFired = TestHost.NewSignal<bool>();
+        // The handler replies late, inside its token callback: false only when the caller was answered first.
+        var lateReply = TestHost.NewSignal<bool>();
+        var finished = TestHost.NewSignal();
         var probe = new Probe { EnteredTarget = 1 };
         probe.Body = async (request, reply, ct) =>
         {
-            ct.Register(() => pendingWhenTokenFired.TrySetResult(reply.IsPending));
-            await release.Task; // ignores its token
-            reply.Reply(request); // too late: the deadline answered the caller, so this throws
+            ct.Register(() => lateReply.TrySetResult(reply.Reply(request)));
+            await release.Task; // ignores its token otherwise
+            finished.SetResult();
         };
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("stuck", o => o.ShutdownTimeout = shutdownTimeout);
@@ -104,8 +106,8 @@ public sealed class ShutdownTests
         Assert.InRange(clock.Elapsed, shutdownTimeout - TimeSpan.FromMilliseconds(50), shutdownTimeout + TimeSpan.FromSeconds(10));
         Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => running.Bounded())).Kind);
         Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => queued.Bounded())).Kind);
-        // The callers were answered before the handler's token fired.
-        Assert.False(await pendingWhenTokenFired.Task.Bounded());
+        // The callers were answered before the handler's token fired, and the late reply did not throw.
+        Assert.False(await lateReply.Task.Bounded());
         Assert.Equal(1, probe.EnteredCount);
         var deadline = Assert.Single(host.Logs(), r => r.Id.Id == 8);
         Assert.Equal(LogLevel.Warning, deadline.Level);
@@ -113,16 +115,8 @@ public sealed class ShutdownTests
         Assert.Equal("1", deadline.GetStructuredStateValue("RunningCount"));
 
         release.SetResult();
-        using var wait = new CancellationTokenSource(TestHost.Bound);
-        await foreach (var record in host.Services.GetRequiredService<FakeLogCollector>().GetLogsAsync(wait.Token))
-        {
-            if (record.Id.Name == "HandlerFailedAfterDeadline")
-            {
-                Assert.Equal(LogLevel.Debug, record.Level);
-                Assert.IsType<InvalidOperationException>(record.Exception);
-                break;
-            }
-        }
+        await finished.Task.Bounded();
+        Assert.DoesNotContain(host.Logs(), r => r.Exception is not null);
     }
 
     [Fact]

@@ -121,7 +121,7 @@ public sealed class TelemetryTests
         using var host = builder.Build();
         var meters = host.Services.GetRequiredService<IMeterFactory>();
         using var total = new MetricCollector<double>(meters, Meter, "ump.server.request.duration");
-        using var queueWait = new MetricCollector<double>(meters, Meter, "ump.server.queue.wait");
+        using var queueWait = new MetricCollector<double>(meters, Meter, "ump.server.queue.wait_time");
         using var handler = new MetricCollector<double>(meters, Meter, "ump.server.handler.duration");
         using var slow = new MetricCollector<long>(meters, Meter, "ump.server.slow_handlers");
         await host.StartAsync().Bounded();

@@ -133,8 +133,8 @@ public sealed class TracingTests
     [Fact]
     public void OnRequestSent_NoListenerAndNoMeter_ReturnsNullWithoutAllocating()
     {
-        Assert.False(UmpServerMonitor.ActivitySource.HasListeners());
-        var monitor = new UmpServerMonitor("cheap", typeof(int), null, TimeProvider.System, new UmpMetrics(null), NullLogger.Instance, LogLevel.Debug, static () => 0);
+        Assert.False(UmpServerDiagnostics.ActivitySource.HasListeners());
+        var monitor = new UmpServerDiagnostics("cheap", typeof(int), TimeProvider.System, new UmpMetrics(null), NullLogger.Instance, LogLevel.Debug, timeHandlers: true);
         Assert.Null(monitor.OnRequestSent());
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -151,7 +151,7 @@ public sealed class TracingTests
     {
         Assert.Equal("ump.handle", handled.OperationName);
         Assert.Equal(UmpTelemetry.ActivitySourceName, handled.Source.Name);
-        Assert.Equal(ActivityKind.Consumer, handled.Kind);
+        Assert.Equal(ActivityKind.Server, handled.Kind);
         Assert.Equal(traceId, handled.TraceId);
         Assert.Equal(parentSpanId, handled.ParentSpanId);
         Assert.Equal("traced", handled.GetTagItem("ump.server.name"));

@@ -57,6 +57,6 @@ public sealed class WebApiTelemetryTests(WebApplicationFactory<Program> factory)
         Assert.NotNull(request);
         Assert.NotNull(handle);
         Assert.Equal(request.SpanId, handle.ParentSpanId);
-        Assert.Equal(ActivityKind.Consumer, handle.Kind);
+        Assert.Equal(ActivityKind.Server, handle.Kind);
     }
 }

@@ -131,7 +131,7 @@ public sealed class WebApiTests(WebApplicationFactory<Program> factory) : IClass
         }
 
         // Stop the Ump server's hosted service, as the host does on shutdown: from then on requests fail with ServerDisappeared.
-        var umpServices = app.Services.GetServices<IHostedService>().Where(s => s.GetType().Namespace == "Ump.Hosting.Internal").ToList();
+        var umpServices = app.Services.GetServices<IHostedService>().Where(s => s.GetType().Namespace?.StartsWith("Ump.Hosting", StringComparison.Ordinal) == true).ToList();
         Assert.Single(umpServices);
         using var cts = new CancellationTokenSource(s_bound);
         foreach (var service in umpServices)

@@ -65,7 +65,7 @@ public static class UmpServerBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         if (builder is not UmpServerBuilder server)
         {
-            throw new ArgumentException("The builder must be the one AddUmpServer returned.", nameof(builder));
+            throw new ArgumentException("The builder must be the one AddUmpServer (or another Ump registration method) returned.", nameof(builder));
         }
 
         if (degradedQueueLength is { } threshold)
@@ -75,7 +75,7 @@ public static class UmpServerBuilderExtensions
 
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             name ?? "ump:" + UmpServerOptionsConstants.DisplayName(builder.Name),
-            sp => new UmpServerHealthCheck(server.ResolveMonitor(sp), degradedQueueLength),
+            sp => new UmpServerHealthCheck(server.ResolveStatus(sp), degradedQueueLength),
             failureStatus,
             tags));
         return builder;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Ump;
 using Ump.Hosting;
 using Ump.Hosting.Internal;
+using Ump.Hosting.Internal.Hosting;
 using Ump.Hosting.Internal.Telemetry;
 using OptionsNames = Microsoft.Extensions.Options.Options;
 
@@ -30,7 +32,7 @@ public static class UmpServiceCollectionExtensions
     /// options of <see cref="OptionsNames.DefaultName"/>; name servers to configure them apart.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The unnamed server of these type arguments is already registered with another handler.</exception>
-    public static IUmpServerBuilder AddUmpServer<TReq, TReply, TErr, THandler>(this IServiceCollection services)
+    public static IUmpServerBuilder AddUmpServer<TReq, TReply, TErr, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IServiceCollection services)
         where THandler : class, IUmpHandler<TReq, TReply, TErr>
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -57,7 +59,7 @@ public static class UmpServiceCollectionExtensions
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     /// <exception cref="InvalidOperationException">A server named <paramref name="name"/> is already registered with other type arguments or another handler.</exception>
-    public static IUmpServerBuilder AddUmpServer<TReq, TReply, TErr, THandler>(this IServiceCollection services, string name, Action<UmpServerOptions>? configure = null)
+    public static IUmpServerBuilder AddUmpServer<TReq, TReply, TErr, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(this IServiceCollection services, string name, Action<UmpServerOptions>? configure = null)
         where THandler : class, IUmpHandler<TReq, TReply, TErr>
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -65,70 +67,113 @@ public static class UmpServiceCollectionExtensions
         return AddUmpServerCore<TReq, TReply, TErr, THandler>(services, name, configure);
     }
 
-    private static UmpServerBuilder AddUmpServerCore<TReq, TReply, TErr, THandler>(IServiceCollection services, string name, Action<UmpServerOptions>? configure)
+    /// <summary>
+    /// Registers a named Ump server without hosting it: its options (validated when the host starts), its handler and a
+    /// keyed <see cref="IUmpDispatcherFactory{TReq, TReply, TErr}"/>, but no hosted service, channel or clients. For code that
+    /// runs the server's dispatchers under a lifecycle of its own, such as one per grain activation.
+    /// </summary>
+    /// <typeparam name="TReq">The request type.</typeparam>
+    /// <typeparam name="TReply">The reply type.</typeparam>
+    /// <typeparam name="TErr">The application error type.</typeparam>
+    /// <typeparam name="THandler">The handler class; created by each dispatcher, it needs no registration of its own.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The server's name: its options name and service key. Not empty.</param>
+    /// <param name="configure">Configures the server's options; <see langword="null"/> for none.</param>
+    /// <returns>A builder to configure the server's options further.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">A server named <paramref name="name"/> is already registered otherwise.</exception>
+    public static IUmpServerBuilder AddUmpDispatcher<TReq, TReply, TErr, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(
+        this IServiceCollection services, string name, Action<UmpServerOptions>? configure = null)
         where THandler : class, IUmpHandler<TReq, TReply, TErr>
     {
-        var builder = new UmpServerBuilder(name, services, static (sp, key) => sp.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(key).Monitor);
-        var registration = new UmpServerRegistration(name, typeof(TReq), typeof(TReply), typeof(TErr), typeof(THandler));
-        var existing = FindRegistration(services, registration);
-        if (existing is null)
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var registration = new UmpServerRegistration(nameof(AddUmpDispatcher), name, typeof(TReq), typeof(TReply), typeof(TErr), typeof(THandler));
+        if (TryRegister(services, registration))
         {
-            Register<TReq, TReply, TErr, THandler>(services, name, registration);
-        }
-        else if (existing != registration)
-        {
-            throw new InvalidOperationException(
-                $"Ump server '{UmpServerOptionsConstants.DisplayName(name)}' is already registered by {existing.Describe()}; it cannot be registered again by {registration.Describe()}. Give the server another name.");
+            RegisterDefinition<TReq, TReply, TErr, THandler>(services, name);
         }
 
+        return Configured(new UmpServerBuilder(name, services, static (sp, key) => (IUmpServerStatus)sp.GetRequiredKeyedService<IUmpDispatcherFactory<TReq, TReply, TErr>>(key)), configure);
+    }
+
+    private static UmpServerBuilder AddUmpServerCore<TReq, TReply, TErr, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(
+        IServiceCollection services, string name, Action<UmpServerOptions>? configure)
+        where THandler : class, IUmpHandler<TReq, TReply, TErr>
+    {
+        var registration = new UmpServerRegistration(nameof(AddUmpServer), name, typeof(TReq), typeof(TReply), typeof(TErr), typeof(THandler));
+        if (TryRegister(services, registration))
+        {
+            RegisterDefinition<TReq, TReply, TErr, THandler>(services, name);
+            RegisterHosting<TReq, TReply, TErr>(services, name);
+        }
+
+        return Configured(new UmpServerBuilder(name, services, static (sp, key) => sp.GetRequiredKeyedService<UmpDispatcher<TReq, TReply, TErr>>(key)), configure);
+    }
+
+    private static UmpServerBuilder Configured(UmpServerBuilder builder, Action<UmpServerOptions>? configure)
+    {
         if (configure is not null)
         {
-            services.Configure(name, configure);
+            builder.Services.Configure(builder.Name, configure);
         }
 
         return builder;
     }
 
-    private static UmpServerRegistration? FindRegistration(IServiceCollection services, UmpServerRegistration registration)
+    /// <summary>Adds the server's marker; false when the same server is already registered (nothing to add again).</summary>
+    private static bool TryRegister(IServiceCollection services, UmpServerRegistration registration)
     {
         foreach (var descriptor in services)
         {
             if (descriptor.ServiceType == typeof(UmpServerRegistration) && !descriptor.IsKeyedService &&
                 descriptor.ImplementationInstance is UmpServerRegistration other && other.SameServer(registration))
             {
-                return other;
+                if (other != registration)
+                {
+                    throw new InvalidOperationException(
+                        $"Ump server '{UmpServerOptionsConstants.DisplayName(registration.Name)}' is already registered by {other.Describe()}; it cannot be registered again by {registration.Describe()}. Give the server another name.");
+                }
+
+                return false;
             }
         }
 
-        return null;
+        services.Add(ServiceDescriptor.Singleton(registration));
+        return true;
     }
 
-    private static void Register<TReq, TReply, TErr, THandler>(IServiceCollection services, string name, UmpServerRegistration registration)
+    /// <summary>What every server has: options validated at start, the meter, and its dispatcher factory (keyed by the name).</summary>
+    private static void RegisterDefinition<TReq, TReply, TErr, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(IServiceCollection services, string name)
         where THandler : class, IUmpHandler<TReq, TReply, TErr>
     {
-        services.Add(ServiceDescriptor.Singleton(registration));
         services.AddOptions();
         services.AddOptions<UmpServerOptions>(name).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UmpServerOptions>, UmpServerOptionsValidator>());
 
         // The Ump meter, from the host's IMeterFactory (every generic host registers one); without one, no instruments.
         services.TryAddSingleton(static sp => new UmpMetrics(sp.GetService<IMeterFactory>()));
+        services.AddKeyedSingleton<IUmpDispatcherFactory<TReq, TReply, TErr>>(name, static (sp, key) => new UmpDispatcherFactory<TReq, TReply, TErr, THandler>(sp, (string)key!));
+    }
 
-        services.AddKeyedSingleton(name, static (sp, key) => UmpServerChannel<TReq, TReply, TErr>.Create(sp, key));
+    /// <summary>What a hosted server adds: its one dispatcher, its clients, and the hosted service that drives it.</summary>
+    private static void RegisterHosting<TReq, TReply, TErr>(IServiceCollection services, string name)
+    {
+        services.AddKeyedSingleton(name, static (sp, key) => sp.GetRequiredKeyedService<IUmpDispatcherFactory<TReq, TReply, TErr>>(key).CreateDispatcher());
         if (name.Length == 0)
         {
-            services.AddScoped(static sp => sp.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(OptionsNames.DefaultName).RootClient.Clone());
+            services.AddScoped(static sp => sp.GetRequiredKeyedService<UmpDispatcher<TReq, TReply, TErr>>(OptionsNames.DefaultName).CreateClient());
             services.AddSingleton<IUmpClientFactory<TReq, TReply, TErr>>(static sp =>
-                new UmpClientFactory<TReq, TReply, TErr>(sp.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(OptionsNames.DefaultName)));
+                new UmpClientFactory<TReq, TReply, TErr>(sp.GetRequiredKeyedService<UmpDispatcher<TReq, TReply, TErr>>(OptionsNames.DefaultName)));
         }
         else
         {
-            services.AddKeyedScoped(name, static (sp, key) => sp.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(key).RootClient.Clone());
+            services.AddKeyedScoped(name, static (sp, key) => sp.GetRequiredKeyedService<UmpDispatcher<TReq, TReply, TErr>>(key).CreateClient());
             services.AddKeyedSingleton<IUmpClientFactory<TReq, TReply, TErr>>(name, static (sp, key) =>
-                new UmpClientFactory<TReq, TReply, TErr>(sp.GetRequiredKeyedService<UmpServerChannel<TReq, TReply, TErr>>(key)));
+                new UmpClientFactory<TReq, TReply, TErr>(sp.GetRequiredKeyedService<UmpDispatcher<TReq, TReply, TErr>>(key)));
         }
 
         // A factory registration, so several servers of the same types each get their own hosted service.
-        services.AddSingleton<IHostedService>(sp => new UmpServerService<TReq, TReply, TErr, THandler>(name, sp));
+        services.AddSingleton<IHostedService>(sp => new UmpHostedServer<TReq, TReply, TErr>(sp.GetRequiredKeyedService<UmpDispatcher<TReq, TReply, TErr>>(name)));
     }
 }

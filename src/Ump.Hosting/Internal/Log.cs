@@ -46,8 +46,8 @@ internal static partial class Log
     public static partial void DrainStarted(ILogger logger, string serverName, int queuedCount, int runningCount, TimeSpan shutdownTimeout);
 
     [LoggerMessage(EventId = 7, EventName = "DrainCompleted", Level = LogLevel.Information,
-        Message = Server + " stopped: every request was answered.")]
-    public static partial void DrainCompleted(ILogger logger, string serverName);
+        Message = Server + " stopped: during the drain {AnsweredCount} requests were answered, {GivenUpCount} were given up by their callers (canceled or timed out) and {UnansweredCount} got no answer (NoReply or ServerDisappeared).")]
+    public static partial void DrainCompleted(ILogger logger, string serverName, int answeredCount, int givenUpCount, int unansweredCount);
 
     [LoggerMessage(EventId = 8, EventName = "DrainDeadlinePassed", Level = LogLevel.Warning,
         Message = Server + ": the drain ended before every request finished; {QueuedCount} queued and {RunningCount} running requests get ServerDisappeared and the handlers' tokens fire.")]
@@ -57,16 +57,12 @@ internal static partial class Log
         Message = Server + ": the host's shutdown timeout passed before the server's ShutdownTimeout ({ShutdownTimeout}); the drain ends now. Set HostOptions.ShutdownTimeout above the servers' ShutdownTimeout.")]
     public static partial void HostShutdownTimeoutEndedDrain(ILogger logger, string serverName, TimeSpan shutdownTimeout);
 
-    [LoggerMessage(EventId = 10, EventName = "ClientsDisappeared", Level = LogLevel.Debug,
-        Message = Server + ": every client is disposed and the queue is empty; the dispatch loop ends.")]
-    public static partial void ClientsDisappeared(ILogger logger, string serverName);
-
     [LoggerMessage(EventId = 11, EventName = "HandlerFailedAfterDeadline", Level = LogLevel.Debug,
         Message = Server + ": a handler that outlived the drain deadline threw handling a {RequestType}; its caller already got ServerDisappeared.")]
     public static partial void HandlerFailedAfterDeadline(ILogger logger, string serverName, string requestType, Exception exception);
 
     [LoggerMessage(EventId = 12, EventName = "StartFailed", Level = LogLevel.Critical,
-        Message = Server + " failed to start: could not create its singleton handler {HandlerType}.")]
+        Message = Server + " failed to start: its handler {HandlerType} cannot be created.")]
     public static partial void StartFailed(ILogger logger, string serverName, string handlerType, Exception exception);
 
     [LoggerMessage(EventId = 13, EventName = "LoopFailed", Level = LogLevel.Critical,
@@ -80,6 +76,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 15, EventName = "RequestFailed",
         Message = Server + ": a {RequestType} failed with an application error (Fail).")]
     public static partial void RequestFailed(ILogger logger, LogLevel level, string serverName, string requestType);
+
+    [LoggerMessage(EventId = 17, EventName = "HandlerFailedAfterOutcome",
+        Message = Server + ": the handler threw handling a {RequestType} after the request already had its outcome (it was answered, or its caller gave up); that outcome stands.")]
+    public static partial void HandlerFailedAfterOutcome(ILogger logger, LogLevel level, string serverName, string requestType, Exception exception);
 
     [LoggerMessage(EventId = 16, EventName = "ReplyContextCollected", Level = LogLevel.Warning,
         Message = Server + ": the reply context of a {RequestType} was garbage-collected unanswered (the handler returned without replying and nothing kept the context); the caller gets NoReply.")]

@@ -5,12 +5,12 @@ namespace Ump.Hosting.Internal;
 
 /// <param name="name">The server's name.</param>
 /// <param name="services">The service collection.</param>
-/// <param name="resolveMonitor">Finds this server's monitor (its channel's, by name and type arguments), for its health check.</param>
-internal sealed class UmpServerBuilder(string name, IServiceCollection services, Func<IServiceProvider, string, UmpServerMonitor> resolveMonitor) : IUmpServerBuilder
+/// <param name="resolveStatus">Finds what this server's health check reports (by name and type arguments).</param>
+internal sealed class UmpServerBuilder(string name, IServiceCollection services, Func<IServiceProvider, string, IUmpServerStatus> resolveStatus) : IUmpServerBuilder
 {
     public string Name { get; } = name;
 
     public IServiceCollection Services { get; } = services;
 
-    public UmpServerMonitor ResolveMonitor(IServiceProvider serviceProvider) => resolveMonitor(serviceProvider, Name);
+    public IUmpServerStatus ResolveStatus(IServiceProvider serviceProvider) => resolveStatus(serviceProvider, Name);
 }

@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace Ump.Hosting.Internal.Telemetry;
 
 /// <summary>
-/// The <c>Ump</c> meter and its instruments, shared by every hosted server of a container (one singleton). The gauges
-/// observe every registered server, each measurement tagged with its server's name.
+/// The <c>Ump</c> meter and its instruments, shared by every server of a container (one singleton). The observable
+/// up-down counters observe every registered server, one measurement per server name: the dispatchers of one server
+/// (several grain activations, say) add up, as measurements from several processes do.
 /// </summary>
 /// <remarks>
 /// The meter comes from the container's <see cref="IMeterFactory"/>, which every generic host registers
@@ -16,7 +17,7 @@ internal sealed class UmpMetrics
     private static readonly double[] s_secondsBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     private readonly Lock _lock = new();
-    private UmpServerMonitor[] _servers = [];
+    private UmpServerDiagnostics[] _servers = [];
 
     public UmpMetrics(IMeterFactory? meterFactory)
     {
@@ -28,11 +29,11 @@ internal sealed class UmpMetrics
         Meter = meterFactory.Create(new MeterOptions(UmpTelemetry.MeterName));
         Requests = Meter.CreateCounter<long>(UmpTelemetryNames.Requests, UmpTelemetryNames.RequestsUnit, UmpTelemetryNames.RequestsDescription);
         RequestDuration = CreateSeconds(Meter, UmpTelemetryNames.RequestDuration, UmpTelemetryNames.RequestDurationDescription);
-        QueueWait = CreateSeconds(Meter, UmpTelemetryNames.QueueWait, UmpTelemetryNames.QueueWaitDescription);
+        QueueWaitTime = CreateSeconds(Meter, UmpTelemetryNames.QueueWaitTime, UmpTelemetryNames.QueueWaitTimeDescription);
         HandlerDuration = CreateSeconds(Meter, UmpTelemetryNames.HandlerDuration, UmpTelemetryNames.HandlerDurationDescription);
         SlowHandlers = Meter.CreateCounter<long>(UmpTelemetryNames.SlowHandlers, UmpTelemetryNames.HandlersUnit, UmpTelemetryNames.SlowHandlersDescription);
-        Meter.CreateObservableGauge(UmpTelemetryNames.QueueLength, ObserveQueueLengths, UmpTelemetryNames.RequestsUnit, UmpTelemetryNames.QueueLengthDescription);
-        Meter.CreateObservableGauge(UmpTelemetryNames.ActiveHandlers, ObserveActiveHandlers, UmpTelemetryNames.HandlersUnit, UmpTelemetryNames.ActiveHandlersDescription);
+        Meter.CreateObservableUpDownCounter(UmpTelemetryNames.QueueLength, () => Observe(static s => s.QueueLength), UmpTelemetryNames.RequestsUnit, UmpTelemetryNames.QueueLengthDescription);
+        Meter.CreateObservableUpDownCounter(UmpTelemetryNames.ActiveHandlers, () => Observe(static s => s.ActiveHandlers), UmpTelemetryNames.HandlersUnit, UmpTelemetryNames.ActiveHandlersDescription);
     }
 
     public Meter? Meter { get; }
@@ -41,17 +42,17 @@ internal sealed class UmpMetrics
 
     public Histogram<double>? RequestDuration { get; }
 
-    public Histogram<double>? QueueWait { get; }
+    public Histogram<double>? QueueWaitTime { get; }
 
     public Histogram<double>? HandlerDuration { get; }
 
     public Counter<long>? SlowHandlers { get; }
 
     /// <summary>Whether a request's send time is needed: a listener records one of the histograms measured from the send.</summary>
-    public bool TimesRequests => RequestDuration is { Enabled: true } || QueueWait is { Enabled: true };
+    public bool TimesRequests => RequestDuration is { Enabled: true } || QueueWaitTime is { Enabled: true };
 
-    /// <summary>Adds a server to the gauges.</summary>
-    public void Add(UmpServerMonitor server)
+    /// <summary>Adds a server's dispatcher to the observable counters.</summary>
+    public void Add(UmpServerDiagnostics server)
     {
         lock (_lock)
         {
@@ -59,8 +60,8 @@ internal sealed class UmpMetrics
         }
     }
 
-    /// <summary>Takes a server off the gauges (its channel was disposed).</summary>
-    public void Remove(UmpServerMonitor server)
+    /// <summary>Takes a dispatcher off the observable counters (it was disposed).</summary>
+    public void Remove(UmpServerDiagnostics server)
     {
         lock (_lock)
         {
@@ -76,27 +77,22 @@ internal sealed class UmpMetrics
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
 
-    private IEnumerable<Measurement<int>> ObserveQueueLengths()
+    private Measurement<int>[] Observe(Func<UmpServerDiagnostics, int> value)
     {
         var servers = Volatile.Read(ref _servers);
-        var measurements = new Measurement<int>[servers.Length];
-        for (var i = 0; i < servers.Length; i++)
+        if (servers.Length == 1)
         {
-            measurements[i] = new Measurement<int>(servers[i].QueueLength, servers[i].ServerTag);
+            return [new Measurement<int>(value(servers[0]), servers[0].ServerTag)];
         }
 
-        return measurements;
-    }
-
-    private IEnumerable<Measurement<int>> ObserveActiveHandlers()
-    {
-        var servers = Volatile.Read(ref _servers);
-        var measurements = new Measurement<int>[servers.Length];
-        for (var i = 0; i < servers.Length; i++)
+        // One measurement per server name: a tag set reported twice in one callback would not add up.
+        var totals = new Dictionary<string, (int Value, KeyValuePair<string, object?> Tag)>(StringComparer.Ordinal);
+        foreach (var server in servers)
         {
-            measurements[i] = new Measurement<int>(servers[i].ActiveHandlers, servers[i].ServerTag);
+            ref var total = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(totals, server.DisplayName, out _);
+            total = (total.Value + value(server), server.ServerTag);
         }
 
-        return measurements;
+        return [.. totals.Values.Select(static t => new Measurement<int>(t.Value, t.Tag))];
     }
 }

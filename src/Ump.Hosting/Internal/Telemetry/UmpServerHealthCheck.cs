@@ -6,11 +6,11 @@ namespace Ump.Hosting.Internal.Telemetry;
 /// The health of one hosted server: Unhealthy (or the registration's failure status) when its dispatch loop is not
 /// running; Degraded when its queue is longer than the threshold; Healthy otherwise.
 /// </summary>
-/// <param name="monitor">The server's monitor.</param>
+/// <param name="monitor">The server's status.</param>
 /// <param name="degradedQueueLength">
 /// Degraded when more requests than this wait; <see langword="null"/>: Degraded when a bounded queue is full, never for an unbounded one.
 /// </param>
-internal sealed class UmpServerHealthCheck(UmpServerMonitor monitor, int? degradedQueueLength) : IHealthCheck
+internal sealed class UmpServerHealthCheck(IUmpServerStatus monitor, int? degradedQueueLength) : IHealthCheck
 {
     public const string ServerNameKey = "ServerName";
     public const string StateKey = "State";
@@ -25,13 +25,13 @@ internal sealed class UmpServerHealthCheck(UmpServerMonitor monitor, int? degrad
         var data = new Dictionary<string, object>
         {
             [ServerNameKey] = monitor.DisplayName,
-            [StateKey] = state.ToString(),
+            [StateKey] = state,
             [QueueLengthKey] = queueLength,
             [ActiveHandlersKey] = activeHandlers,
         };
 
         HealthCheckResult result;
-        if (state != UmpServerState.Running)
+        if (!monitor.IsServing)
         {
             result = new HealthCheckResult(
                 context.Registration?.FailureStatus ?? HealthStatus.Unhealthy,

@@ -9,8 +9,8 @@ internal static class UmpTelemetryNames
     public const string RequestDuration = "ump.server.request.duration";
     public const string RequestDurationDescription = "Time from the send to the request's outcome (queue wait and handling).";
 
-    public const string QueueWait = "ump.server.queue.wait";
-    public const string QueueWaitDescription = "Time a request waited in the queue, from the send until the dispatcher took it.";
+    public const string QueueWaitTime = "ump.server.queue.wait_time";
+    public const string QueueWaitTimeDescription = "Time a request waited in the queue, from the send until the dispatcher took it.";
 
     public const string HandlerDuration = "ump.server.handler.duration";
     public const string HandlerDurationDescription = "Time a handler's HandleAsync call took, from its start until it returned or threw.";
@@ -38,6 +38,9 @@ internal static class UmpTelemetryTags
     public const string ServerName = "ump.server.name";
     public const string RequestType = "ump.request.type";
     public const string Outcome = "ump.request.outcome";
+
+    /// <summary>The OpenTelemetry convention's tag for a failure: the outcome, or the exception's full type name.</summary>
+    public const string ErrorType = "error.type";
 
     public const string Reply = "reply";
     public const string AppError = "app_error";

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Ump.Hosting.Internal.Hosting;
+
+/// <summary>
+/// The thin host adapter of one server: translates the host's lifecycle into the dispatcher's verbs and owns no request.
+/// The drain begins in <see cref="StoppingAsync"/>, which the host calls on every lifecycle service before any
+/// <see cref="StopAsync"/>, so all servers of a host drain at the same time; the host's shutdown token cuts it short.
+/// </summary>
+internal sealed class UmpHostedServer<TReq, TReply, TErr>(UmpDispatcher<TReq, TReply, TErr> dispatcher) : BackgroundService, IHostedLifecycleService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await dispatcher.StartAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        _ = dispatcher.StopAsync(cancellationToken);
+        return Task.CompletedTask;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await dispatcher.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // The drain is over (or was cut short), so the base class need not wait for the loop: a handler that ignores its
+        // token may keep it running.
+        await base.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A fault of the loop ends this task, so the host's HostOptions.BackgroundServiceExceptionBehavior applies.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => dispatcher.Completion;
+}
