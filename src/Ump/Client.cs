@@ -54,7 +54,7 @@ public sealed class Client<TReq, TReply, TErr> : IDisposable
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            return ValueTask.FromException<TReply>(CreateDisposed());
+            return ValueTask.FromException<TReply>(ThrowHelper.CreateClientDisposed());
         }
 
         if (cancellationToken.IsCancellationRequested)
@@ -105,7 +105,7 @@ public sealed class Client<TReq, TReply, TErr> : IDisposable
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            return ValueTask.FromException<WaitReply<TReply, TErr>>(CreateDisposed());
+            return ValueTask.FromException<WaitReply<TReply, TErr>>(ThrowHelper.CreateClientDisposed());
         }
 
         if (cancellationToken.IsCancellationRequested)
@@ -129,7 +129,7 @@ public sealed class Client<TReq, TReply, TErr> : IDisposable
         if (!_core.TryAddClient())
         {
             // Only reachable when this client is being disposed on another thread right now.
-            ThrowHelper.ThrowObjectDisposed(nameof(Client<TReq, TReply, TErr>));
+            ThrowHelper.ThrowClientDisposed();
         }
 
         return new Client<TReq, TReply, TErr>(_core);
@@ -172,10 +172,7 @@ public sealed class Client<TReq, TReply, TErr> : IDisposable
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            ThrowHelper.ThrowObjectDisposed(nameof(Client<TReq, TReply, TErr>));
+            ThrowHelper.ThrowClientDisposed();
         }
     }
-
-    private static ObjectDisposedException CreateDisposed() =>
-        new(nameof(Client<TReq, TReply, TErr>), "This Client has been disposed. Create a new one (Client.Clone() or WeakClient.Upgrade()) instead of reusing a disposed object.");
 }

@@ -40,7 +40,7 @@ public sealed class Probe
     public TaskCompletionSource Gate { get; set; } = CompletedGate();
 
     /// <summary>Completes when <see cref="EnteredTarget"/> handlers have entered.</summary>
-    public TaskCompletionSource EnteredEnough { get; } = TestHost.NewSignal();
+    public TaskCompletionSource EnteredEnough { get; } = Bounded.NewSignal();
 
     public int EnteredTarget { get; set; } = int.MaxValue;
 
@@ -66,7 +66,7 @@ public sealed class Probe
 
     private static TaskCompletionSource CompletedGate()
     {
-        var gate = TestHost.NewSignal();
+        var gate = Bounded.NewSignal();
         gate.SetResult();
         return gate;
     }
@@ -86,7 +86,7 @@ public sealed class GatedHandler(Probe probe) : IUmpHandler<int, int, NoError>
                 return;
             }
 
-            await probe.Gate.Task.WaitAsync(TestHost.Bound);
+            await probe.Gate.Task.WaitAsync(Bounded.Timeout);
             probe.Order.Enqueue(request);
         }
         finally

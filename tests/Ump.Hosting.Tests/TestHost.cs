@@ -5,11 +5,9 @@ using Microsoft.Extensions.Logging.Testing;
 
 namespace Ump.Hosting.Tests;
 
-/// <summary>Real generic hosts for the tests, and the one bound every wait uses.</summary>
+/// <summary>Real generic hosts for the tests.</summary>
 internal static class TestHost
 {
-    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
-
     /// <summary>A host builder with no default sources, a fake log collector at Trace, and scope validation on.</summary>
     public static HostApplicationBuilder CreateBuilder()
     {
@@ -24,20 +22,10 @@ internal static class TestHost
     public static FakeLogRecord[] Logs(this IHost host) =>
         [.. host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Where(r => r.Category == "Ump.Hosting.UmpServer")];
 
-    public static Task<T> Bounded<T>(this Task<T> task) => task.WaitAsync(Bound);
-
-    public static Task Bounded(this Task task) => task.WaitAsync(Bound);
-
-    public static Task<T> Bounded<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Bound);
-
     /// <summary>Awaits a request that must fail, and returns its exception.</summary>
     public static async Task<TException> FailsWith<TException>(this ValueTask<int> request)
         where TException : Exception
-        => await Assert.ThrowsAsync<TException>(() => request.Bounded());
-
-    public static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public static TaskCompletionSource<T> NewSignal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+        => await Assert.ThrowsAsync<TException>(() => request.Within());
 }
 
 /// <summary>
@@ -46,7 +34,7 @@ internal static class TestHost
 /// </summary>
 internal sealed class DrainProbe : IHostedLifecycleService
 {
-    private readonly TaskCompletionSource _drainsBegan = TestHost.NewSignal();
+    private readonly TaskCompletionSource _drainsBegan = Bounded.NewSignal();
 
     public Task DrainsBegan => _drainsBegan.Task;
 

@@ -13,7 +13,7 @@ internal sealed class SampleProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Lock _lock = new();
     private readonly List<string> _lines = [];
-    private TaskCompletionSource _changed = NewSignal();
+    private TaskCompletionSource _changed = Bounded.NewSignal();
 
     private SampleProcess(Process process) => _process = process;
 
@@ -146,7 +146,6 @@ internal sealed class SampleProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"The sample is not built at {dll}: build the solution (dotnet test builds it).", dll);
     }
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private void Add(string? line)
     {
@@ -160,7 +159,7 @@ internal sealed class SampleProcess : IAsyncDisposable
         {
             _lines.Add(line);
             changed = _changed;
-            _changed = NewSignal();
+            _changed = Bounded.NewSignal();
         }
 
         changed.TrySetResult();

@@ -12,7 +12,6 @@ namespace Ump.Samples.Tests;
 /// </summary>
 public sealed class WebApiProcessTests
 {
-    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
 
     [PosixFact]
     public async Task Sigterm_drains_in_flight_requests_and_exits_0()
@@ -27,9 +26,9 @@ public sealed class WebApiProcessTests
             // for those lines to know every request has reached the store's queue.
             ["Logging__LogLevel__Ump.Samples.WebApi.Controllers"] = "Debug",
         });
-        var listening = await api.WaitForLineAsync(l => l.Contains("Now listening on: http://127.0.0.1:", StringComparison.Ordinal), s_bound, "with the address");
+        var listening = await api.WaitForLineAsync(l => l.Contains("Now listening on: http://127.0.0.1:", StringComparison.Ordinal), Bounded.Timeout, "with the address");
         var address = new Uri(listening[(listening.IndexOf("http://", StringComparison.Ordinal))..].Trim());
-        using var http = new HttpClient { BaseAddress = address, Timeout = s_bound };
+        using var http = new HttpClient { BaseAddress = address, Timeout = Bounded.Timeout };
 
         // Over HTTP, for real.
         using (var put = await http.PutAsync(new Uri("/kv/first", UriKind.Relative), JsonContent.Create(new { value = "1" })))
@@ -50,14 +49,14 @@ public sealed class WebApiProcessTests
         for (var i = 0; i < InFlight; i++)
         {
             var key = $"drain-{i}";
-            await api.WaitForLineAsync(l => l.Contains($"Sending Put {key} to the store", StringComparison.Ordinal), s_bound, $"for {key}");
+            await api.WaitForLineAsync(l => l.Contains($"Sending Put {key} to the store", StringComparison.Ordinal), Bounded.Timeout, $"for {key}");
         }
 
         Assert.False(requests.All(r => r.IsCompleted), "the requests finished before the stop: the slow path is not in effect");
         api.Terminate();
 
         // Every in-flight request is answered: the Ump server drains its queue before the host stops.
-        var responses = await Task.WhenAll(requests).WaitAsync(s_bound);
+        var responses = await Task.WhenAll(requests).WaitAsync(Bounded.Timeout);
         for (var i = 0; i < InFlight; i++)
         {
             using var response = responses[i];
@@ -65,7 +64,7 @@ public sealed class WebApiProcessTests
             Assert.Equal(new KvEntry($"drain-{i}", $"v{i}"), await response.Content.ReadFromJsonAsync<KvEntry>());
         }
 
-        var exitCode = await api.WaitForExitAsync(s_bound);
+        var exitCode = await api.WaitForExitAsync(Bounded.Timeout);
         Assert.True(exitCode == 0, $"exit code {exitCode}; output:{Environment.NewLine}{api.Output}");
         Assert.Contains("Application is shutting down...", api.Output, StringComparison.Ordinal);
         var drain = Regex.Match(api.Output, @"Ump server '\(unnamed\)' is stopping: no new requests; draining (\d+) queued and (\d+) running requests");

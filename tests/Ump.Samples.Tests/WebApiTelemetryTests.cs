@@ -10,14 +10,13 @@ namespace Ump.Samples.Tests;
 /// <summary>The Web API's health endpoint, and one HTTP request traced from the controller through the Ump handler.</summary>
 public sealed class WebApiTelemetryTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
 {
-    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Health_WhileTheServerRuns_IsHealthy()
     {
         using var http = factory.CreateClient();
 
-        using var response = await http.GetAsync(new Uri("/health", UriKind.Relative)).WaitAsync(s_bound);
+        using var response = await http.GetAsync(new Uri("/health", UriKind.Relative)).WaitAsync(Bounded.Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
@@ -40,13 +39,13 @@ public sealed class WebApiTelemetryTests(WebApplicationFactory<Program> factory)
         var traceId = ActivityTraceId.CreateRandom();
         using var put = new HttpRequestMessage(HttpMethod.Put, "/kv/traced") { Content = JsonContent.Create(new { value = "v" }) };
         put.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
-        using var response = await http.SendAsync(put).WaitAsync(s_bound);
+        using var response = await http.SendAsync(put).WaitAsync(Bounded.Timeout);
         Assert.True(response.IsSuccessStatusCode);
 
         // The server stops its request activity just after the response is sent: wait for both, within a bound.
         Activity? request = null;
         Activity? handle = null;
-        var deadline = Environment.TickCount64 + (long)s_bound.TotalMilliseconds;
+        var deadline = Environment.TickCount64 + (long)Bounded.Timeout.TotalMilliseconds;
         while ((request is null || handle is null) && Environment.TickCount64 < deadline)
         {
             request = stopped.FirstOrDefault(a => a.TraceId == traceId && a.OperationName == "Microsoft.AspNetCore.Hosting.HttpRequestIn");

@@ -16,7 +16,6 @@ namespace Ump.Samples.Tests;
 /// <summary>The Web API in process (<see cref="WebApplicationFactory{TEntryPoint}"/>): controller → scoped client → Ump server → handler.</summary>
 public sealed class WebApiTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
 {
-    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Put_get_delete_round_trip()
@@ -113,10 +112,10 @@ public sealed class WebApiTests(WebApplicationFactory<Program> factory) : IClass
         {
             using var response = await Put(http, key, "value of " + key);
             return (response.StatusCode, Entry: await response.Content.ReadFromJsonAsync<KvEntry>());
-        })).WaitAsync(s_bound);
+        })).WaitAsync(Bounded.Timeout);
         Assert.All(puts.Zip(keys), p => Assert.Equal((HttpStatusCode.Created, new KvEntry(p.Second, "value of " + p.Second)), p.First));
 
-        var gets = await Task.WhenAll(keys.Select(key => http.GetFromJsonAsync<KvEntry>($"/kv/{key}"))).WaitAsync(s_bound);
+        var gets = await Task.WhenAll(keys.Select(key => http.GetFromJsonAsync<KvEntry>($"/kv/{key}"))).WaitAsync(Bounded.Timeout);
         Assert.Equal(keys.Select(k => new KvEntry(k, "value of " + k)), gets);
     }
 
@@ -133,16 +132,16 @@ public sealed class WebApiTests(WebApplicationFactory<Program> factory) : IClass
         // Stop the Ump server's hosted service, as the host does on shutdown: from then on requests fail with ServerDisappeared.
         var umpServices = app.Services.GetServices<IHostedService>().Where(s => s.GetType().Namespace?.StartsWith("Ump.Hosting", StringComparison.Ordinal) == true).ToList();
         Assert.Single(umpServices);
-        using var cts = new CancellationTokenSource(s_bound);
+        using var cts = new CancellationTokenSource(Bounded.Timeout);
         foreach (var service in umpServices)
         {
             await ((IHostedLifecycleService)service).StoppingAsync(cts.Token);
             await service.StopAsync(cts.Token);
         }
 
-        using var get = await http.GetAsync(new Uri("/kv/k", UriKind.Relative)).WaitAsync(s_bound);
+        using var get = await http.GetAsync(new Uri("/kv/k", UriKind.Relative)).WaitAsync(Bounded.Timeout);
         await AssertProblem(get, HttpStatusCode.ServiceUnavailable, "The store is not available.");
-        using var put = await Put(http, "k", "w").WaitAsync(s_bound);
+        using var put = await Put(http, "k", "w").WaitAsync(Bounded.Timeout);
         await AssertProblem(put, HttpStatusCode.ServiceUnavailable, "The store is not available.");
     }
 
@@ -156,7 +155,7 @@ public sealed class WebApiTests(WebApplicationFactory<Program> factory) : IClass
         }));
         using var http = app.CreateClient();
 
-        using var response = await http.GetAsync(new Uri("/kv/slow", UriKind.Relative)).WaitAsync(s_bound);
+        using var response = await http.GetAsync(new Uri("/kv/slow", UriKind.Relative)).WaitAsync(Bounded.Timeout);
 
         await AssertProblem(response, HttpStatusCode.ServiceUnavailable, "The store did not answer in time.");
     }

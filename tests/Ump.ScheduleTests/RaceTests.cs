@@ -194,7 +194,7 @@ public sealed class RaceTests(ITestOutputHelper output)
             ("read", () => aborted = context.RequestAborted));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(s_timeout));
-        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fired = Bounded.NewSignal();
         using (aborted.Register(() => fired.TrySetResult()))
         {
             await fired.Task.WaitAsync(s_timeout);
@@ -222,7 +222,7 @@ public sealed class RaceTests(ITestOutputHelper output)
         Assert.Throws<ObjectDisposedException>(() => pending.Wait());
         if (!replied)
         {
-            var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var fired = Bounded.NewSignal();
             using (aborted.Register(() => fired.TrySetResult()))
             {
                 await fired.Task.WaitAsync(s_timeout);

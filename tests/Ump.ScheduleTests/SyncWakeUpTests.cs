@@ -60,7 +60,7 @@ public sealed class SyncWakeUpTests
 
         try
         {
-            var served = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var served = Bounded.NewSignal();
             serverThread = new Thread(() =>
             {
                 try
@@ -80,7 +80,7 @@ public sealed class SyncWakeUpTests
             })
             { IsBackground = true };
 
-            var results = new TaskCompletionSource<int[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var results = Bounded.NewSignal<int[]>();
             callerThread = new Thread(() =>
             {
                 try

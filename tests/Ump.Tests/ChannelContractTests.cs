@@ -715,7 +715,7 @@ public abstract class ChannelContractTests
 
         var call = client.Call(caller, 1, cts.Token);
         var (_, reply) = await server.WaitAsync().Within();
-        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = Bounded.NewSignal();
         reply.RequestAborted.Register(() => aborted.TrySetResult());
 
         cts.Cancel();
@@ -771,7 +771,7 @@ public abstract class ChannelContractTests
 
         var pending = await client.SendAsync(1).Within();
         var (_, reply) = await server.WaitAsync().Within();
-        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = Bounded.NewSignal();
         reply.RequestAborted.Register(() => aborted.TrySetResult());
 
         pending.Dispose();

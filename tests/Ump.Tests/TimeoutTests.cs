@@ -58,7 +58,7 @@ public sealed class TimeoutTests
 
         var call = client.Call(caller, 1);
         var (_, reply) = await server.WaitAsync().Within();
-        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = Bounded.NewSignal();
         reply.RequestAborted.Register(() => aborted.TrySetResult());
 
         time.Advance(TimeSpan.FromSeconds(2));

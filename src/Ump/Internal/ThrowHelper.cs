@@ -5,9 +5,12 @@ namespace Ump.Internal;
 /// <summary>Cold throw paths, kept out of the hot methods so they stay small and inlinable.</summary>
 internal static class ThrowHelper
 {
+    // A disposed client cannot be cloned either, so the advice names what still works.
+    internal static ObjectDisposedException CreateClientDisposed() =>
+        new("Client", "This Client has been disposed and cannot be used or cloned. With Ump.Hosting, inject a fresh Client or call IUmpClientFactory.CreateClient(); with a bare channel, call Clone() or WeakClient.Upgrade() while a client is still alive.");
+
     [DoesNotReturn]
-    internal static void ThrowObjectDisposed(string typeName) =>
-        throw new ObjectDisposedException(typeName, $"This {typeName} has been disposed. Create a new one (Client.Clone(), WeakClient.Upgrade() or UmpChannel.Create()) instead of reusing a disposed object.");
+    internal static void ThrowClientDisposed() => throw CreateClientDisposed();
 
     internal static ObjectDisposedException CreateServerDisposed() =>
         new(nameof(Server<int, int, int>), "The Ump server has been disposed; it can no longer wait for requests. Create a new channel with UmpChannel.Create().");

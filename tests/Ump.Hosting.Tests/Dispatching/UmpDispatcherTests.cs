@@ -13,7 +13,7 @@ public sealed class UmpDispatcherTests
     {
         await using var fixture = new Fixture(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         var probe = fixture.Probe;
-        probe.Gate = TestHost.NewSignal();
+        probe.Gate = Bounded.NewSignal();
         var dispatcher = fixture.Create();
         using var client = dispatcher.CreateClient();
         var calls = Enumerable.Range(1, 3).Select(i => client.RequestAsync(i).AsTask()).ToArray();
@@ -26,13 +26,13 @@ public sealed class UmpDispatcherTests
         Assert.False(stop.IsCompleted);
 
         probe.Gate.SetResult();
-        await stop.Bounded();
-        Assert.Equal(new[] { 1, 2, 3 }, await Task.WhenAll(calls).Bounded());
+        await stop.Within();
+        Assert.Equal(new[] { 1, 2, 3 }, await Task.WhenAll(calls).Within());
         Assert.Equal(new[] { 1, 2, 3 }, probe.Order);
         var record = Assert.Single(fixture.Logs(), r => r.Id.Name == "DrainCompleted");
         Assert.Equal("3", record.GetStructuredStateValue("AnsweredCount"));
         Assert.Equal("0", record.GetStructuredStateValue("GivenUpCount"));
-        await dispatcher.Completion.Bounded();
+        await dispatcher.Completion.Within();
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class UmpDispatcherTests
         probe.EnteredTarget = 2;
         probe.Body = async (request, reply, ct) =>
         {
-            var late = TestHost.NewSignal<bool>();
+            var late = Bounded.NewSignal<bool>();
             lock (lateReplies)
             {
                 lateReplies.Add(late.Task);
@@ -62,20 +62,20 @@ public sealed class UmpDispatcherTests
         using var client = dispatcher.CreateClient();
         Task<int>[] calls = [.. Enumerable.Range(1, 3).Select(i => client.RequestAsync(i).AsTask())];
         await dispatcher.StartAsync();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
 
         var stop = dispatcher.StopAsync();
         fixture.Time.Advance(TimeSpan.FromSeconds(9));
         Assert.False(stop.IsCompleted);
         fixture.Time.Advance(TimeSpan.FromSeconds(1));
-        await stop.Bounded();
+        await stop.Within();
 
         foreach (var call in calls)
         {
-            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Bounded())).Kind);
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
         }
 
-        Assert.All(await Task.WhenAll(lateReplies).Bounded(), Assert.False);
+        Assert.All(await Task.WhenAll(lateReplies).Within(), Assert.False);
         var deadline = Assert.Single(fixture.Logs(), r => r.Id.Name == "DrainDeadlinePassed");
         Assert.Equal("1", deadline.GetStructuredStateValue("QueuedCount"));
         Assert.Equal("2", deadline.GetStructuredStateValue("RunningCount"));
@@ -91,7 +91,7 @@ public sealed class UmpDispatcherTests
             o.RequestTimeout = TimeSpan.FromSeconds(5);
         });
         var probe = fixture.Probe;
-        probe.Gate = TestHost.NewSignal();
+        probe.Gate = Bounded.NewSignal();
         probe.EnteredTarget = 1;
         var dispatcher = fixture.Create();
         using var client = dispatcher.CreateClient();
@@ -100,18 +100,18 @@ public sealed class UmpDispatcherTests
         var timedOut = client.RequestAsync(2).AsTask();
         var canceled = client.RequestAsync(3, cts.Token).AsTask();
         await dispatcher.StartAsync();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
 
         var stop = dispatcher.StopAsync();
         cts.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.Bounded());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.Within());
         fixture.Time.Advance(TimeSpan.FromSeconds(5));
 
         // The first request's caller timed out too: its handler waits at the gate past the request timeout.
-        await Assert.ThrowsAsync<TimeoutException>(() => answered.Bounded());
-        await Assert.ThrowsAsync<TimeoutException>(() => timedOut.Bounded());
+        await Assert.ThrowsAsync<TimeoutException>(() => answered.Within());
+        await Assert.ThrowsAsync<TimeoutException>(() => timedOut.Within());
         probe.Gate.SetResult();
-        await stop.Bounded();
+        await stop.Within();
 
         var record = Assert.Single(fixture.Logs(), r => r.Id.Name == "DrainCompleted");
         Assert.Equal("0", record.GetStructuredStateValue("AnsweredCount"));
@@ -128,12 +128,12 @@ public sealed class UmpDispatcherTests
         using var client = dispatcher.CreateClient();
         var queued = client.RequestAsync(1).AsTask();
 
-        await dispatcher.StopAsync().Bounded();
+        await dispatcher.StopAsync().Within();
 
-        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => queued.Bounded())).Kind);
+        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => queued.Within())).Kind);
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.StartAsync());
         Assert.Contains("starts once", ex.Message, StringComparison.Ordinal);
-        await dispatcher.Completion.Bounded();
+        await dispatcher.Completion.Within();
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class UmpDispatcherTests
         await dispatcher.StartAsync();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.StartAsync());
-        await dispatcher.StopAsync().Bounded();
+        await dispatcher.StopAsync().Within();
     }
 
     [Fact]
@@ -152,13 +152,13 @@ public sealed class UmpDispatcherTests
     {
         await using var fixture = new Fixture(o => o.ShutdownTimeout = TimeSpan.FromMinutes(1));
         var probe = fixture.Probe;
-        probe.Gate = TestHost.NewSignal();
+        probe.Gate = Bounded.NewSignal();
         probe.EnteredTarget = 1;
         var dispatcher = fixture.Create();
         using var client = dispatcher.CreateClient();
         var calls = Enumerable.Range(1, 4).Select(i => client.RequestAsync(i).AsTask()).ToArray();
         await dispatcher.StartAsync();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
 
         var stop = dispatcher.StopAsync();
 
@@ -168,8 +168,8 @@ public sealed class UmpDispatcherTests
         Assert.Equal("Stopping", status.State);
         Assert.False(status.IsServing);
         probe.Gate.SetResult();
-        await stop.Bounded();
-        await Task.WhenAll(calls).Bounded();
+        await stop.Within();
+        await Task.WhenAll(calls).Within();
         Assert.Equal(0, status.QueueLength);
         Assert.Equal("Stopped", status.State);
     }
@@ -183,7 +183,7 @@ public sealed class UmpDispatcherTests
             o.SlowHandlerThreshold = TimeSpan.FromMilliseconds(200);
         });
         var probe = fixture.Probe;
-        probe.Gate = TestHost.NewSignal();
+        probe.Gate = Bounded.NewSignal();
         probe.EnteredTarget = 4;
         var dispatcher = fixture.Create();
         using var client = dispatcher.CreateClient();
@@ -194,12 +194,12 @@ public sealed class UmpDispatcherTests
         probe.Gate.SetResult();
         for (var i = 0; i < 20; i++)
         {
-            Assert.Equal(i, await client.RequestAsync(i).Bounded());
+            Assert.Equal(i, await client.RequestAsync(i).Within());
         }
 
-        probe.Gate = TestHost.NewSignal();
+        probe.Gate = Bounded.NewSignal();
         var slow = Enumerable.Range(100, 4).Select(i => client.RequestAsync(i).AsTask()).ToArray();
-        await Bounded(() => probe.EnteredCount >= 24, "four slow calls run");
+        await Bounded.Until(() => probe.EnteredCount >= 24, "four slow calls run");
         fixture.Time.Advance(TimeSpan.FromMilliseconds(199));
         Assert.DoesNotContain(fixture.Logs(), r => r.Id.Name == "SlowHandler");
         fixture.Time.Advance(TimeSpan.FromMilliseconds(1));
@@ -208,9 +208,9 @@ public sealed class UmpDispatcherTests
         Assert.Equal(4, fixture.Logs().Count(r => r.Id.Name == "SlowHandler"));
 
         probe.Gate.SetResult();
-        await Task.WhenAll(slow).Bounded();
+        await Task.WhenAll(slow).Within();
         Assert.Equal(timersBefore, fixture.Time.TimersCreated);
-        await dispatcher.StopAsync().Bounded();
+        await dispatcher.StopAsync().Within();
     }
 
     [Fact]
@@ -218,34 +218,24 @@ public sealed class UmpDispatcherTests
     {
         await using var fixture = new Fixture(o => o.ShutdownTimeout = TimeSpan.FromMinutes(1));
         var probe = fixture.Probe;
-        probe.Gate = TestHost.NewSignal();
+        probe.Gate = Bounded.NewSignal();
         probe.EnteredTarget = 1;
         var dispatcher = fixture.Create();
         var client = dispatcher.CreateClient();
         var calls = Enumerable.Range(1, 2).Select(i => client.RequestAsync(i).AsTask()).ToArray();
         await dispatcher.StartAsync();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
 
         await dispatcher.DisposeAsync();
 
         foreach (var call in calls)
         {
-            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Bounded())).Kind);
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
         }
 
         client.Dispose();
         Assert.Throws<ObjectDisposedException>(dispatcher.CreateClient);
         probe.Gate.SetResult();
-    }
-
-    private static async Task Bounded(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(TestHost.Bound);
-        while (!condition())
-        {
-            Assert.False(timeout.IsCancellationRequested, "Timed out waiting until " + what);
-            await Task.Yield();
-        }
     }
 
     /// <summary>A container with fake time and fake logs, no host: what a dispatcher needs and nothing else.</summary>

@@ -17,20 +17,20 @@ public sealed class HandlerTests
         builder.Services.AddScoped<ScopedDependency>();
         builder.Services.AddUmpServer<int, int, NoError, ScopedHandler>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
 
-        var first = await client.RequestAsync(0).Bounded();
-        await tracker.Disposed(first).Bounded();
-        var second = await client.RequestAsync(0).Bounded();
-        await tracker.Disposed(second).Bounded();
+        var first = await client.RequestAsync(0).Within();
+        await tracker.Disposed(first).Within();
+        var second = await client.RequestAsync(0).Within();
+        await tracker.Disposed(second).Within();
 
         Assert.NotEqual(first, second);
         Assert.Equal(2, tracker.Created);
         // The scope outlived the reply: the dependency was still alive when the handler replied.
         Assert.False(tracker.DisposedBeforeReply);
         client.Dispose();
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -41,16 +41,16 @@ public sealed class HandlerTests
         builder.Services.AddSingleton(tracker);
         builder.Services.AddUmpServer<int, int, NoError, AsyncDisposableHandler>("t", o => o.HandlerLifetime = ServiceLifetime.Transient);
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("t").CreateClient();
 
-        var first = await client.RequestAsync(0).Bounded();
-        var second = await client.RequestAsync(0).Bounded();
+        var first = await client.RequestAsync(0).Within();
+        var second = await client.RequestAsync(0).Within();
 
         Assert.NotEqual(first, second);
-        await tracker.Disposed(first).Bounded();
-        await tracker.Disposed(second).Bounded();
-        await host.StopAsync().Bounded();
+        await tracker.Disposed(first).Within();
+        await tracker.Disposed(second).Within();
+        await host.StopAsync().Within();
     }
 
     [Theory]
@@ -64,13 +64,13 @@ public sealed class HandlerTests
         builder.Services.AddUmpServer<int, int, NoError, ScopedHandler>("orders", o => o.HandlerLifetime = lifetime);
         using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Bounded());
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Within());
 
         Assert.Equal(
             "Ump server 'orders' cannot create its handler Ump.Hosting.Tests.ScopedHandler: no service is registered for Ump.Hosting.Tests.ScopedDependency for its parameter 'dependency'. Register it, or give the parameter a default value.",
             ex.Message);
         Assert.Equal(LogLevel.Critical, Assert.Single(host.Logs(), r => r.Id.Name == "StartFailed").Level);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -82,11 +82,11 @@ public sealed class HandlerTests
         builder.Services.AddUmpServer<int, int, NoError, KeyedDependencyHandler>();
         using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Bounded());
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Within());
 
         Assert.Contains("Ump server '(unnamed)'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Ump.Hosting.Tests.ScopedDependency (keyed \"primary\") for its parameter 'dependency'", ex.Message, StringComparison.Ordinal);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -97,11 +97,11 @@ public sealed class HandlerTests
         builder.Services.AddKeyedScoped<ScopedDependency>("primary");
         builder.Services.AddUmpServer<int, int, NoError, KeyedDependencyHandler>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
 
-        Assert.Equal(1, await client.RequestAsync(0).Bounded());
-        await host.StopAsync().Bounded();
+        Assert.Equal(1, await client.RequestAsync(0).Within());
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -110,52 +110,52 @@ public sealed class HandlerTests
         var builder = TestHost.CreateBuilder();
         builder.Services.AddUmpServer<int, int, NoError, CountingHandler>("counter", o => o.HandlerLifetime = ServiceLifetime.Singleton);
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("counter").CreateClient();
 
-        int[] replies = [await client.RequestAsync(0).Bounded(), await client.RequestAsync(0).Bounded(), await client.RequestAsync(0).Bounded()];
+        int[] replies = [await client.RequestAsync(0).Within(), await client.RequestAsync(0).Within(), await client.RequestAsync(0).Within()];
 
         Assert.Equal([1, 2, 3], replies);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
     public async Task MaxConcurrency_One_NeverOverlapsAndKeepsOrder()
     {
         var builder = TestHost.CreateBuilder();
-        var probe = new Probe { Gate = TestHost.NewSignal(), EnteredTarget = 1 };
+        var probe = new Probe { Gate = Bounded.NewSignal(), EnteredTarget = 1 };
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
 
         // Sent in order from one task: that is the queue's order.
         var requests = Enumerable.Range(1, 20).Select(i => client.RequestAsync(i).AsTask()).ToArray();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
         Assert.Equal(1, probe.EnteredCount);
         probe.Gate.SetResult();
-        var replies = await Task.WhenAll(requests).Bounded();
+        var replies = await Task.WhenAll(requests).Within();
 
         Assert.Equal(Enumerable.Range(1, 20), replies);
         Assert.Equal(Enumerable.Range(1, 20), probe.Entered);
         Assert.Equal(1, probe.MaxActive);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
     public async Task MaxConcurrency_Four_ReachesFourNeverFive()
     {
         var builder = TestHost.CreateBuilder();
-        var probe = new Probe { Gate = TestHost.NewSignal(), EnteredTarget = 4 };
+        var probe = new Probe { Gate = Bounded.NewSignal(), EnteredTarget = 4 };
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("pool", o => o.MaxConcurrency = 4);
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("pool").CreateClient();
 
         var firstFour = Enumerable.Range(1, 4).Select(i => client.RequestAsync(i).AsTask()).ToArray();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
         // Four handlers hold every slot at the closed gate. A fifth request stays queued: withdrawing it proves the
         // dispatcher never took it (a taken request would have entered the handler).
         using var giveUp = new CancellationTokenSource();
@@ -163,17 +163,17 @@ public sealed class HandlerTests
         var more = Enumerable.Range(6, 16).Select(i => client.RequestAsync(i).AsTask()).ToArray();
         Assert.Equal(4, probe.EnteredCount);
         giveUp.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fifth.Bounded());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fifth.Within());
         Assert.Equal(4, probe.EnteredCount);
 
         probe.Gate.SetResult();
-        await Task.WhenAll(firstFour).Bounded();
-        var replies = await Task.WhenAll(more).Bounded();
+        await Task.WhenAll(firstFour).Within();
+        var replies = await Task.WhenAll(more).Within();
 
         Assert.Equal(Enumerable.Range(6, 16), replies);
         Assert.DoesNotContain(5, probe.Entered);
         Assert.Equal(4, probe.MaxActive);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -195,12 +195,12 @@ public sealed class HandlerTests
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("orders");
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var scope = host.Services.CreateScope();
         var client = scope.ServiceProvider.GetRequiredKeyedService<Client<int, int, NoError>>("orders");
 
         var ex = await client.RequestAsync(1).FailsWith<UmpException>();
-        var next = await client.RequestAsync(2).Bounded();
+        var next = await client.RequestAsync(2).Within();
 
         Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
         Assert.Same(boom, ex.InnerException);
@@ -212,7 +212,7 @@ public sealed class HandlerTests
         Assert.Equal("orders", record.GetStructuredStateValue("ServerName"));
         Assert.Equal(typeof(int).ToString(), record.GetStructuredStateValue("RequestType"));
         Assert.Contains("Ump server 'orders'", record.Message, StringComparison.Ordinal);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -223,7 +223,7 @@ public sealed class HandlerTests
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>().Configure(o => o.HandlerExceptionLogLevel = LogLevel.Warning);
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
 
         await client.RequestAsync(1).FailsWith<UmpException>();
@@ -231,7 +231,7 @@ public sealed class HandlerTests
         var record = Assert.Single(host.Logs(), r => r.Id.Id == 2);
         Assert.Equal(LogLevel.Warning, record.Level);
         Assert.Equal("(unnamed)", record.GetStructuredStateValue("ServerName"));
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -240,7 +240,7 @@ public sealed class HandlerTests
         var builder = TestHost.CreateBuilder();
         builder.Services.AddUmpServer<int, int, NoError, ForgetfulHandler>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
 
         var request = client.RequestAsync(1).AsTask();
@@ -252,14 +252,14 @@ public sealed class HandlerTests
             await Task.WhenAny(request, Task.Delay(10));
         }
 
-        var ex = await Assert.ThrowsAsync<UmpException>(() => request.Bounded());
+        var ex = await Assert.ThrowsAsync<UmpException>(() => request.Within());
         Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
         // Returning without a reply is only Debug (the context may have been handed on); its collection is the Warning.
         Assert.Equal(LogLevel.Debug, Assert.Single(host.Logs(), r => r.Id.Id == 3).Level);
         var record = Assert.Single(host.Logs(), r => r.Id.Id == 16);
         Assert.Equal(LogLevel.Warning, record.Level);
         Assert.Equal("(unnamed)", record.GetStructuredStateValue("ServerName"));
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -280,25 +280,25 @@ public sealed class HandlerTests
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
 
         var first = client.RequestAsync(1).AsTask();
         var second = client.RequestAsync(2).AsTask();
-        await handedOver.WaitAsync(TestHost.Bound);
-        await handedOver.WaitAsync(TestHost.Bound);
+        await handedOver.WaitAsync(Bounded.Timeout);
+        await handedOver.WaitAsync(Bounded.Timeout);
         var value = 100;
         while (deferred.TryDequeue(out var reply))
         {
             reply.Reply(value++);
         }
 
-        Assert.Equal(100, await first.Bounded());
-        Assert.Equal(101, await second.Bounded());
+        Assert.Equal(100, await first.Within());
+        Assert.Equal(101, await second.Within());
         var records = host.Logs().Where(r => r.Id.Id == 3).ToArray();
         Assert.Equal([LogLevel.Debug, LogLevel.Debug], records.Select(r => r.Level));
         Assert.DoesNotContain(host.Logs(), r => r.Level >= LogLevel.Warning);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -306,7 +306,7 @@ public sealed class HandlerTests
     {
         var builder = TestHost.CreateBuilder();
         var time = new FakeTimeProvider();
-        var tokenFired = TestHost.NewSignal();
+        var tokenFired = Bounded.NewSignal();
         var probe = new Probe { EnteredTarget = 1 };
         probe.Body = async (_, reply, ct) =>
         {
@@ -318,25 +318,25 @@ public sealed class HandlerTests
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("slow", o => o.RequestTimeout = TimeSpan.FromSeconds(5));
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("slow").CreateClient();
 
         var request = client.RequestAsync(1).AsTask();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
         time.Advance(TimeSpan.FromSeconds(4));
         Assert.False(request.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(1));
 
-        await Assert.ThrowsAsync<TimeoutException>(() => request.Bounded());
-        await tokenFired.Task.Bounded();
-        await host.StopAsync().Bounded();
+        await Assert.ThrowsAsync<TimeoutException>(() => request.Within());
+        await tokenFired.Task.Within();
+        await host.StopAsync().Within();
     }
 
     [Fact]
     public async Task HandleAsync_CallerCancels_HandlerTokenFiresAndShutdownDoesNot()
     {
         var builder = TestHost.CreateBuilder();
-        var tokenFired = TestHost.NewSignal();
+        var tokenFired = Bounded.NewSignal();
         var probe = new Probe { EnteredTarget = 1 };
         probe.Body = async (_, _, ct) =>
         {
@@ -346,17 +346,17 @@ public sealed class HandlerTests
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
         using var giveUp = new CancellationTokenSource();
 
         var request = client.RequestAsync(1, giveUp.Token).AsTask();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
         giveUp.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request.Bounded());
-        await tokenFired.Task.Bounded();
-        await host.StopAsync().Bounded();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request.Within());
+        await tokenFired.Task.Within();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -365,17 +365,17 @@ public sealed class HandlerTests
         var builder = TestHost.CreateBuilder();
         builder.Services.AddUmpServer<int, int, NoError, LoggingHandler>("audit");
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("audit").CreateClient();
 
-        Assert.Equal(1, await client.RequestAsync(1).Bounded());
+        Assert.Equal(1, await client.RequestAsync(1).Within());
 
         var record = Assert.Single(
             host.Services.GetRequiredService<Microsoft.Extensions.Logging.Testing.FakeLogCollector>().GetSnapshot(),
             r => r.Message == "handled 1");
         var scope = Assert.Single(record.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>());
         Assert.Contains(new KeyValuePair<string, object?>("ServerName", "audit"), scope);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -396,12 +396,12 @@ public sealed class HandlerTests
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("slow");
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("slow").CreateClient();
 
-        await client.RequestAsync(100).Bounded();
-        await client.RequestAsync(300).Bounded();
-        await host.StopAsync().Bounded();
+        await client.RequestAsync(100).Within();
+        await client.RequestAsync(300).Within();
+        await host.StopAsync().Within();
 
         var record = Assert.Single(host.Logs(), r => r.Id.Id == 4);
         Assert.Equal(LogLevel.Warning, record.Level);
@@ -416,13 +416,13 @@ public sealed class HandlerTests
         builder.Services.AddUmpServer<int, int, NoError, ThrowingConstructorHandler>("bad", o => o.HandlerLifetime = ServiceLifetime.Singleton);
         using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Bounded());
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Within());
 
         Assert.Equal("no handler today", ex.Message);
         var record = Assert.Single(host.Logs(), r => r.Id.Id == 12);
         Assert.Equal(LogLevel.Critical, record.Level);
         // Nothing to drain: the stop does not wait for the server's ShutdownTimeout (fake time never moves).
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 }
 
@@ -438,13 +438,13 @@ public sealed class ScopeTracker
     public int Create()
     {
         var id = Interlocked.Increment(ref _created);
-        _disposed.GetOrAdd(id, _ => TestHost.NewSignal());
+        _disposed.GetOrAdd(id, _ => Bounded.NewSignal());
         return id;
     }
 
-    public void Dispose(int id) => _disposed.GetOrAdd(id, _ => TestHost.NewSignal()).TrySetResult();
+    public void Dispose(int id) => _disposed.GetOrAdd(id, _ => Bounded.NewSignal()).TrySetResult();
 
-    public Task Disposed(int id) => _disposed.GetOrAdd(id, _ => TestHost.NewSignal()).Task;
+    public Task Disposed(int id) => _disposed.GetOrAdd(id, _ => Bounded.NewSignal()).Task;
 }
 
 public sealed class ScopedDependency : IDisposable

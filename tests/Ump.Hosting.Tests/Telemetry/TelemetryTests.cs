@@ -33,7 +33,7 @@ public sealed class TelemetryTests
                         throw new InvalidOperationException("handler failed");
                     default:
                         // Until the caller gives up, the request times out, or the drain deadline passes.
-                        await TestHost.NewSignal().Task.WaitAsync(TestHost.Bound, ct);
+                        await Bounded.NewSignal().Task.WaitAsync(Bounded.Timeout, ct);
                         break;
                 }
             },
@@ -50,10 +50,10 @@ public sealed class TelemetryTests
         var meters = host.Services.GetRequiredService<IMeterFactory>();
         using var requests = new MetricCollector<long>(meters, Meter, "ump.server.requests");
         using var durations = new MetricCollector<double>(meters, Meter, "ump.server.request.duration");
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("metrics").CreateClient();
 
-        Assert.Equal(1, await client.RequestAsync(1).Bounded());
+        Assert.Equal(1, await client.RequestAsync(1).Within());
         Assert.Equal("bad request", (await client.RequestAsync(2).FailsWith<UmpException<string>>()).Error);
         Assert.Equal(UmpErrorKind.NoReply, (await client.RequestAsync(3).FailsWith<UmpException>()).Kind);
 
@@ -61,23 +61,23 @@ public sealed class TelemetryTests
         var canceled = client.RequestAsync(4, cts.Token).AsTask();
         await script.Entered(4);
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.Bounded());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.Within());
 
         var timedOut = client.RequestAsync(5).AsTask();
         await script.Entered(5);
         time.Advance(TimeSpan.FromSeconds(10));
-        await Assert.ThrowsAsync<TimeoutException>(() => timedOut.Bounded());
+        await Assert.ThrowsAsync<TimeoutException>(() => timedOut.Within());
 
         var disappeared = client.RequestAsync(6).AsTask();
         await script.Entered(6);
         var stop = host.StopAsync();
-        await drains.DrainsBegan.Bounded();
+        await drains.DrainsBegan.Within();
         time.Advance(TimeSpan.FromSeconds(1));
-        await stop.Bounded();
-        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => disappeared.Bounded())).Kind);
+        await stop.Within();
+        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => disappeared.Within())).Kind);
 
-        await requests.WaitForMeasurementsAsync(6, TestHost.Bound);
-        await durations.WaitForMeasurementsAsync(6, TestHost.Bound);
+        await requests.WaitForMeasurementsAsync(6, Bounded.Timeout);
+        await durations.WaitForMeasurementsAsync(6, Bounded.Timeout);
         var counted = requests.GetMeasurementSnapshot();
         Assert.All(counted, m => Assert.Equal(1, m.Value));
         Assert.All(counted, m => Assert.Equal("metrics", m.Tags["ump.server.name"]));
@@ -98,14 +98,14 @@ public sealed class TelemetryTests
     {
         var builder = TestHost.CreateBuilder();
         var time = new FakeTimeProvider();
-        var gate = TestHost.NewSignal();
+        var gate = Bounded.NewSignal();
         var script = new Script
         {
             Body = async (request, reply, _) =>
             {
                 if (request == 1)
                 {
-                    await gate.Task.WaitAsync(TestHost.Bound);
+                    await gate.Task.WaitAsync(Bounded.Timeout);
                 }
                 else
                 {
@@ -124,7 +124,7 @@ public sealed class TelemetryTests
         using var queueWait = new MetricCollector<double>(meters, Meter, "ump.server.queue.wait_time");
         using var handler = new MetricCollector<double>(meters, Meter, "ump.server.handler.duration");
         using var slow = new MetricCollector<long>(meters, Meter, "ump.server.slow_handlers");
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("timed").CreateClient();
 
         var first = client.RequestAsync(1).AsTask();
@@ -132,9 +132,9 @@ public sealed class TelemetryTests
         var second = client.RequestAsync(2).AsTask();
         time.Advance(TimeSpan.FromSeconds(3)); // the second waits 3 s in the queue while the first runs
         gate.SetResult();
-        Assert.Equal(1, await first.Bounded());
-        Assert.Equal(2, await second.Bounded());
-        await host.StopAsync().Bounded(); // the drain ends after both handlers returned
+        Assert.Equal(1, await first.Within());
+        Assert.Equal(2, await second.Within());
+        await host.StopAsync().Within(); // the drain ends after both handlers returned
 
         Assert.Equal([0d, 3d], queueWait.GetMeasurementSnapshot().Select(m => m.Value));
         Assert.Equal([3d, 2d], handler.GetMeasurementSnapshot().Select(m => m.Value));
@@ -153,12 +153,12 @@ public sealed class TelemetryTests
     public async Task Gauges_HandlersRunningAndRequestsQueued_ObservedPerServer()
     {
         var builder = TestHost.CreateBuilder();
-        var gate = TestHost.NewSignal();
+        var gate = Bounded.NewSignal();
         var script = new Script
         {
             Body = async (request, reply, _) =>
             {
-                await gate.Task.WaitAsync(TestHost.Bound);
+                await gate.Task.WaitAsync(Bounded.Timeout);
                 reply.Reply(request);
             },
         };
@@ -169,7 +169,7 @@ public sealed class TelemetryTests
         var meters = host.Services.GetRequiredService<IMeterFactory>();
         using var queueLength = new MetricCollector<int>(meters, Meter, "ump.server.queue.length");
         using var active = new MetricCollector<int>(meters, Meter, "ump.server.active_handlers");
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("busy").CreateClient();
 
         var requests = Enumerable.Range(1, 5).Select(i => client.RequestAsync(i).AsTask()).ToArray();
@@ -184,8 +184,8 @@ public sealed class TelemetryTests
         Assert.Equal(0, Observed(active, "idle"));
 
         gate.SetResult();
-        await Task.WhenAll(requests).Bounded();
-        await host.StopAsync().Bounded();
+        await Task.WhenAll(requests).Within();
+        await host.StopAsync().Within();
         queueLength.RecordObservableInstruments();
         active.RecordObservableInstruments();
         Assert.Equal(0, Observed(queueLength, "busy"));
@@ -203,15 +203,15 @@ public sealed class TelemetryTests
         var hosted = provider.GetServices<IHostedService>().ToArray();
         foreach (var service in hosted)
         {
-            await service.StartAsync(CancellationToken.None).Bounded();
+            await service.StartAsync(CancellationToken.None).Within();
         }
 
         using var client = provider.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
-        Assert.Equal(5, await client.RequestAsync(5).Bounded());
+        Assert.Equal(5, await client.RequestAsync(5).Within());
 
         foreach (var service in hosted)
         {
-            await service.StopAsync(CancellationToken.None).Bounded();
+            await service.StopAsync(CancellationToken.None).Within();
         }
     }
 

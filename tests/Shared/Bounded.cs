@@ -1,6 +1,6 @@
-namespace Ump.Tests;
+namespace Ump.TestSupport;
 
-/// <summary>Bounded waits: a bug fails the test instead of hanging the run.</summary>
+/// <summary>Bounded waits, shared by every test project: a bug fails the test instead of hanging the run.</summary>
 internal static class Bounded
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
@@ -11,10 +11,18 @@ internal static class Bounded
 
     public static Task<T> Within<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Timeout);
 
+    public static Task Within(this ValueTask task) => task.AsTask().WaitAsync(Timeout);
+
+    /// <summary>A signal whose waiters continue on the thread pool, never inline on the thread that sets it.</summary>
+    public static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <inheritdoc cref="NewSignal()"/>
+    public static TaskCompletionSource<T> NewSignal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Runs blocking code on a dedicated thread, so a blocking call that hangs fails the awaiting test.</summary>
     public static Task<T> OnThread<T>(Func<T> body)
     {
-        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = NewSignal<T>();
         var thread = new Thread(() =>
         {
             try

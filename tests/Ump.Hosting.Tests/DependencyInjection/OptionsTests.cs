@@ -41,7 +41,7 @@ public sealed class OptionsTests
         builder.Services.AddUmpServer<int, int, NoError, EchoHandler>("orders").BindConfiguration("Ump:Orders");
         using var host = builder.Build();
 
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         var options = host.Services.GetRequiredService<IOptionsMonitor<UmpServerOptions>>().Get("orders");
 
         Assert.Equal(3, options.MaxConcurrency);
@@ -55,8 +55,8 @@ public sealed class OptionsTests
 
         using var scope = host.Services.CreateScope();
         var client = scope.ServiceProvider.GetRequiredKeyedService<Client<int, int, NoError>>("orders");
-        Assert.Equal(7, await client.RequestAsync(7).Bounded());
-        await host.StopAsync().Bounded();
+        Assert.Equal(7, await client.RequestAsync(7).Within());
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class OptionsTests
             builder.Services.AddUmpServer<int, int, NoError, EchoHandler>().BindConfiguration("Ump:Billing");
             using var host = builder.Build();
 
-            await host.StartAsync().Bounded();
+            await host.StartAsync().Within();
             var monitor = host.Services.GetRequiredService<IOptionsMonitor<UmpServerOptions>>();
             var orders = monitor.Get("orders");
             var unnamed = monitor.Get(Options.DefaultName);
@@ -97,8 +97,8 @@ public sealed class OptionsTests
             Assert.Equal(1, unnamed.MaxConcurrency);
 
             using var scope = host.Services.CreateScope();
-            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<Client<int, int, NoError>>().RequestAsync(1).Bounded());
-            await host.StopAsync().Bounded();
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<Client<int, int, NoError>>().RequestAsync(1).Within());
+            await host.StopAsync().Within();
         }
         finally
         {
@@ -114,7 +114,7 @@ public sealed class OptionsTests
         builder.Services.AddUmpServer<int, int, NoError, EchoHandler>("orders").BindConfiguration("Ump:Orders");
         using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().Bounded());
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().Within());
 
         Assert.Equal("orders", ex.OptionsName);
         Assert.Equal("Ump server 'orders': MaxConcurrency must be between 1 and 2147483647 (was 0).", ex.Message);
@@ -133,7 +133,7 @@ public sealed class OptionsTests
         });
         using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().Bounded());
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().Within());
 
         Assert.Equal(
             [

@@ -10,25 +10,25 @@ public sealed class ClientTests
         var builder = TestHost.CreateBuilder();
         builder.Services.AddUmpServer<int, int, NoError, EchoHandler>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
 
         Client<int, int, NoError> first;
         await using (var scope = host.Services.CreateAsyncScope())
         {
             first = scope.ServiceProvider.GetRequiredService<Client<int, int, NoError>>();
             Assert.Same(first, scope.ServiceProvider.GetRequiredService<Client<int, int, NoError>>());
-            Assert.Equal(1, await first.RequestAsync(1).Bounded());
+            Assert.Equal(1, await first.RequestAsync(1).Within());
         }
 
         await using var other = host.Services.CreateAsyncScope();
         var second = other.ServiceProvider.GetRequiredService<Client<int, int, NoError>>();
 
         Assert.NotSame(first, second);
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => first.RequestAsync(2).Bounded());
-        Assert.Equal(3, await second.RequestAsync(3).Bounded());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => first.RequestAsync(2).Within());
+        Assert.Equal(3, await second.RequestAsync(3).Within());
         using var fromFactory = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>().CreateClient();
-        Assert.Equal(4, await fromFactory.RequestAsync(4).Bounded());
-        await host.StopAsync().Bounded();
+        Assert.Equal(4, await fromFactory.RequestAsync(4).Within());
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class ClientTests
         var builder = TestHost.CreateBuilder();
         builder.Services.AddUmpServer<int, int, NoError, EchoHandler>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         var factory = host.Services.GetRequiredService<IUmpClientFactory<int, int, NoError>>();
 
         var a = factory.CreateClient();
@@ -45,10 +45,14 @@ public sealed class ClientTests
         a.Dispose();
 
         Assert.NotSame(a, b);
-        Assert.Equal(5, await b.RequestAsync(5).Bounded());
+        Assert.Equal(5, await b.RequestAsync(5).Within());
+        // The disposed one says what a hosted caller can do instead; Clone() is not it, since it throws too.
+        var disposed = await Assert.ThrowsAsync<ObjectDisposedException>(() => a.RequestAsync(1).Within());
+        Assert.Contains("IUmpClientFactory.CreateClient()", disposed.Message, StringComparison.Ordinal);
+        Assert.Throws<ObjectDisposedException>(() => a.Clone());
         using var c = factory.CreateClient();
-        Assert.Equal(6, await c.RequestAsync(6).Bounded());
-        await host.StopAsync().Bounded();
+        Assert.Equal(6, await c.RequestAsync(6).Within());
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -59,18 +63,18 @@ public sealed class ClientTests
         builder.Services.AddUmpServer<string, string, NoError, BillingHandler>("billing", o => o.MaxConcurrency = 2);
         builder.Services.AddScoped<Checkout>();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
 
         await using var scope = host.Services.CreateAsyncScope();
         var checkout = scope.ServiceProvider.GetRequiredService<Checkout>();
-        var replies = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => checkout.RunAsync(i))).Bounded();
+        var replies = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => checkout.RunAsync(i))).Within();
 
         Assert.All(replies, r => Assert.Equal(("orders:" + r.Index, "billing:" + r.Index), (r.Orders, r.Billing)));
         Assert.Null(scope.ServiceProvider.GetService<Client<string, string, NoError>>());
         Assert.Null(scope.ServiceProvider.GetService<IUmpClientFactory<string, string, NoError>>());
         using var billing = host.Services.GetRequiredKeyedService<IUmpClientFactory<string, string, NoError>>("billing").CreateClient();
-        Assert.Equal("billing:x", await billing.RequestAsync("x").Bounded());
-        await host.StopAsync().Bounded();
+        Assert.Equal("billing:x", await billing.RequestAsync("x").Within());
+        await host.StopAsync().Within();
     }
 }
 

@@ -16,11 +16,11 @@ public sealed class LoggingTests
         builder.Services.AddSingleton(new Script { Body = Fail });
         builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("orders", o => o.AppErrorLogLevel = LogLevel.Information);
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("orders").CreateClient();
 
         await client.RequestAsync(1).FailsWith<UmpException<string>>();
-        await host.StopAsync().Bounded(); // the record is written inside Fail, before the handler returns
+        await host.StopAsync().Within(); // the record is written inside Fail, before the handler returns
 
         var record = Assert.Single(host.Logs(), r => r.Id.Id == 15);
         Assert.Equal("RequestFailed", record.Id.Name);
@@ -36,11 +36,11 @@ public sealed class LoggingTests
         builder.Services.AddSingleton(new Script { Body = Fail });
         builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("quiet", o => o.AppErrorLogLevel = LogLevel.None);
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("quiet").CreateClient();
 
         await client.RequestAsync(1).FailsWith<UmpException<string>>();
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
 
         Assert.DoesNotContain(host.Logs(), r => r.Id.Id == 15);
     }
@@ -52,7 +52,7 @@ public sealed class LoggingTests
         builder.Services.AddUmpServer<int, int, NoError, ForgetfulHandler>("forgetful");
         using var host = builder.Build();
         using var requests = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), UmpTelemetry.MeterName, "ump.server.requests");
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("forgetful").CreateClient();
 
         var request = client.RequestAsync(1).AsTask();
@@ -63,7 +63,7 @@ public sealed class LoggingTests
             await Task.WhenAny(request, Task.Delay(10));
         }
 
-        Assert.Equal(UmpErrorKind.NoReply, (await Assert.ThrowsAsync<UmpException>(() => request.Bounded())).Kind);
+        Assert.Equal(UmpErrorKind.NoReply, (await Assert.ThrowsAsync<UmpException>(() => request.Within())).Kind);
         // Written on the finalizer thread before the caller got NoReply.
         var record = Assert.Single(host.Logs(), r => r.Id.Id == 16);
         Assert.Equal("ReplyContextCollected", record.Id.Name);
@@ -72,9 +72,9 @@ public sealed class LoggingTests
         Assert.Equal("System.Int32", record.GetStructuredStateValue("RequestType"));
         Assert.DoesNotContain(host.Logs(), r => r.Level >= LogLevel.Warning && r.Id.Id != 16);
 
-        await requests.WaitForMeasurementsAsync(1, TestHost.Bound);
+        await requests.WaitForMeasurementsAsync(1, Bounded.Timeout);
         Assert.Equal("no_reply", Assert.Single(requests.GetMeasurementSnapshot()).Tags["ump.request.outcome"]);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -82,12 +82,12 @@ public sealed class LoggingTests
     {
         var builder = TestHost.CreateBuilder();
         var time = new FakeTimeProvider();
-        var gate = TestHost.NewSignal();
+        var gate = Bounded.NewSignal();
         var script = new Script
         {
             Body = async (request, reply, _) =>
             {
-                await gate.Task.WaitAsync(TestHost.Bound);
+                await gate.Task.WaitAsync(Bounded.Timeout);
                 reply.Reply(request);
             },
         };
@@ -96,7 +96,7 @@ public sealed class LoggingTests
         builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("watched", o => o.SlowHandlerThreshold = TimeSpan.FromMilliseconds(250));
         using var host = builder.Build();
         using var slow = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), UmpTelemetry.MeterName, "ump.server.slow_handlers");
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("watched").CreateClient();
 
         var request = client.RequestAsync(1).AsTask();
@@ -116,8 +116,8 @@ public sealed class LoggingTests
 
         time.Advance(TimeSpan.FromSeconds(5));
         gate.SetResult();
-        Assert.Equal(1, await request.Bounded());
-        await host.StopAsync().Bounded();
+        Assert.Equal(1, await request.Within());
+        await host.StopAsync().Within();
 
         Assert.Single(host.Logs(), r => r.Id.Id == 4);
         var counted = Assert.Single(slow.GetMeasurementSnapshot());
@@ -144,11 +144,11 @@ public sealed class LoggingTests
         builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("unwatched", o => o.SlowHandlerThreshold = null);
         using var host = builder.Build();
         using var slow = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), UmpTelemetry.MeterName, "ump.server.slow_handlers");
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("unwatched").CreateClient();
 
-        Assert.Equal(1, await client.RequestAsync(1).Bounded());
-        await host.StopAsync().Bounded();
+        Assert.Equal(1, await client.RequestAsync(1).Within());
+        await host.StopAsync().Within();
 
         Assert.DoesNotContain(host.Logs(), r => r.Id.Id == 4);
         Assert.Empty(slow.GetMeasurementSnapshot());
@@ -161,11 +161,11 @@ public sealed class LoggingTests
         builder.Services.AddSingleton(new Script { Body = (_, _, _) => throw new InvalidOperationException("quiet failure") });
         builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("quiet", o => o.HandlerExceptionLogLevel = LogLevel.None);
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("quiet").CreateClient();
 
         var ex = await client.RequestAsync(1).FailsWith<UmpException>();
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
 
         Assert.Equal("quiet failure", ex.InnerException?.Message);
         Assert.DoesNotContain(host.Logs(), r => r.Id.Id == 2);
@@ -178,11 +178,11 @@ public sealed class LoggingTests
         builder.Services.AddSingleton(new Script());
         builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("patient", o => o.SlowHandlerThreshold = TimeSpan.FromDays(100));
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("patient").CreateClient();
 
-        Assert.Equal(1, await client.RequestAsync(1).Bounded());
-        await host.StopAsync().Bounded();
+        Assert.Equal(1, await client.RequestAsync(1).Within());
+        await host.StopAsync().Within();
     }
 
     private static ValueTask Fail(int request, ReplyContext<int, string> reply, CancellationToken cancellationToken)

@@ -32,14 +32,14 @@ public sealed class TracingTests
             using var caller = ActivityRecorder.Caller.StartActivity("caller")!;
             var reply = client.Request(7);
             return (caller.TraceId, caller.SpanId, reply);
-        }).Bounded();
+        }).Within();
 
         Assert.Equal(7, reply);
         var inHandler = await script.Entered(7);
         var handled = await recorder.Handled(traceId);
         Assert.Same(handled, inHandler);
         AssertHandle(handled, traceId, spanId, "reply");
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Theory]
@@ -75,7 +75,7 @@ public sealed class TracingTests
         Assert.Same(handled, inHandler);
         AssertHandle(handled, traceId, spanId, "app_error");
         Assert.Equal(ActivityStatusCode.Unset, handled.Status);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class TracingTests
         Assert.Equal("handler failed", handled.StatusDescription);
         var exception = Assert.Single(handled.Events, e => e.Name == "exception");
         Assert.Contains(new KeyValuePair<string, object?>("exception.type", typeof(InvalidOperationException).FullName), exception.Tags);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -121,12 +121,12 @@ public sealed class TracingTests
         {
             using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, string>>("traced").CreateClient();
             Assert.Null(Activity.Current);
-            Assert.Equal(3, await client.RequestAsync(3).Bounded());
+            Assert.Equal(3, await client.RequestAsync(3).Within());
             var inHandler = await script.Entered(3);
             Assert.NotNull(inHandler);
             Assert.Equal(default, inHandler.ParentSpanId);
             Assert.NotEqual(hostActivity!.TraceId, inHandler.TraceId);
-            await host.StopAsync().Bounded();
+            await host.StopAsync().Within();
         }
     }
 
@@ -165,7 +165,7 @@ public sealed class TracingTests
         builder.Services.AddSingleton(script);
         builder.Services.AddUmpServer<int, int, string, ScriptedHandler>("traced", o => o.MaxConcurrency = maxConcurrency);
         var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         return host;
     }
 }
@@ -198,9 +198,9 @@ internal sealed class ActivityRecorder : IDisposable
     }
 
     /// <summary>Completes when the <c>ump.handle</c> activity of this trace has stopped.</summary>
-    public Task<Activity> Handled(ActivityTraceId traceId) => Signal(traceId).Task.WaitAsync(TestHost.Bound);
+    public Task<Activity> Handled(ActivityTraceId traceId) => Signal(traceId).Task.WaitAsync(Bounded.Timeout);
 
     public void Dispose() => _listener.Dispose();
 
-    private TaskCompletionSource<Activity> Signal(ActivityTraceId traceId) => _handled.GetOrAdd(traceId, _ => TestHost.NewSignal<Activity>());
+    private TaskCompletionSource<Activity> Signal(ActivityTraceId traceId) => _handled.GetOrAdd(traceId, _ => Bounded.NewSignal<Activity>());
 }

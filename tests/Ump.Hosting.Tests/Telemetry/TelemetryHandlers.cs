@@ -16,11 +16,11 @@ public sealed class Script
     };
 
     /// <summary>Completes with <see cref="Activity.Current"/> inside the handler once the handler of <paramref name="request"/> has entered.</summary>
-    public Task<Activity?> Entered(int request) => Signal(request).Task.WaitAsync(TestHost.Bound);
+    public Task<Activity?> Entered(int request) => Signal(request).Task.WaitAsync(Bounded.Timeout);
 
     internal void Enter(int request) => Signal(request).TrySetResult(Activity.Current);
 
-    private TaskCompletionSource<Activity?> Signal(int request) => _entered.GetOrAdd(request, _ => TestHost.NewSignal<Activity?>());
+    private TaskCompletionSource<Activity?> Signal(int request) => _entered.GetOrAdd(request, _ => Bounded.NewSignal<Activity?>());
 }
 
 /// <summary>Signals its script that it entered (with the current activity), then runs the script's body.</summary>

@@ -19,7 +19,7 @@ public sealed class HealthCheckTests
         Assert.Equal(HealthStatus.Unhealthy, before.Status);
         Assert.Equal("NotStarted", before.Data["State"]);
 
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         var running = await CheckAsync(host, "ump:orders");
         Assert.Equal(HealthStatus.Healthy, running.Status);
         Assert.Equal("orders", running.Data["ServerName"]);
@@ -27,7 +27,7 @@ public sealed class HealthCheckTests
         Assert.Equal(0, running.Data["QueueLength"]);
         Assert.Equal(0, running.Data["ActiveHandlers"]);
 
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
         var stopped = await CheckAsync(host, "ump:orders");
         Assert.Equal(HealthStatus.Unhealthy, stopped.Status);
         Assert.Equal("Stopped", stopped.Data["State"]);
@@ -38,15 +38,15 @@ public sealed class HealthCheckTests
     public async Task HealthCheck_QueueDeeperThanThreshold_DegradedThenHealthyOnceDrained()
     {
         var builder = TestHost.CreateBuilder();
-        var probe = new Probe { Gate = TestHost.NewSignal(), EnteredTarget = 1 };
+        var probe = new Probe { Gate = Bounded.NewSignal(), EnteredTarget = 1 };
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("deep").AddHealthCheck(degradedQueueLength: 2);
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("deep").CreateClient();
 
         var first = client.RequestAsync(1).AsTask();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
         var queued = new[] { client.RequestAsync(2).AsTask(), client.RequestAsync(3).AsTask() };
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host, "ump:deep")).Status); // 2 queued: not over 2
 
@@ -57,32 +57,32 @@ public sealed class HealthCheckTests
         Assert.Equal(1, deep.Data["ActiveHandlers"]);
 
         probe.Gate.SetResult();
-        await Task.WhenAll([first, .. queued, third]).Bounded();
+        await Task.WhenAll([first, .. queued, third]).Within();
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host, "ump:deep")).Status);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
     public async Task HealthCheck_NoThresholdBoundedQueueFull_Degraded()
     {
         var builder = TestHost.CreateBuilder();
-        var probe = new Probe { Gate = TestHost.NewSignal(), EnteredTarget = 1 };
+        var probe = new Probe { Gate = Bounded.NewSignal(), EnteredTarget = 1 };
         builder.Services.AddSingleton(probe);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("bounded", o => o.Capacity = 2).AddHealthCheck();
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var client = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("bounded").CreateClient();
 
         var first = client.RequestAsync(1).AsTask();
-        await probe.EnteredEnough.Task.Bounded();
+        await probe.EnteredEnough.Task.Within();
         var second = client.RequestAsync(2).AsTask();
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host, "ump:bounded")).Status);
         var third = client.RequestAsync(3).AsTask();
         Assert.Equal(HealthStatus.Degraded, (await CheckAsync(host, "ump:bounded")).Status);
 
         probe.Gate.SetResult();
-        await Task.WhenAll(first, second, third).Bounded();
-        await host.StopAsync().Bounded();
+        await Task.WhenAll(first, second, third).Within();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -93,14 +93,14 @@ public sealed class HealthCheckTests
         builder.Services.AddUmpServer<int, int, NoError, ThrowingConstructorHandler>("bad", o => o.HandlerLifetime = ServiceLifetime.Singleton)
             .AddHealthCheck(name: "orders-queue", failureStatus: HealthStatus.Degraded, tags: ["ready"]);
         using var host = builder.Build();
-        await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Bounded());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Within());
 
-        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Tags.Contains("ready")).Bounded();
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Tags.Contains("ready")).Within();
         var entry = Assert.Single(report.Entries);
         Assert.Equal("orders-queue", entry.Key);
         Assert.Equal(HealthStatus.Degraded, entry.Value.Status);
         Assert.Equal("Faulted", entry.Value.Data["State"]);
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -110,13 +110,13 @@ public sealed class HealthCheckTests
         builder.Services.AddUmpServer<int, int, NoError, EchoHandler>().AddHealthCheck(name: "ints");
         builder.Services.AddUmpServer<string, string, NoError, StringEchoHandler>().AddHealthCheck(name: "strings");
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
 
-        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync().Bounded();
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync().Within();
         Assert.Equal(HealthStatus.Healthy, report.Status);
         Assert.Equal(["ints", "strings"], report.Entries.Keys.Order());
         Assert.All(report.Entries.Values, e => Assert.Equal("(unnamed)", e.Data["ServerName"]));
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class HealthCheckTests
 
     private static async Task<HealthReportEntry> CheckAsync(IHost host, string name)
     {
-        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == name).Bounded();
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == name).Within();
         return Assert.Single(report.Entries).Value;
     }
 

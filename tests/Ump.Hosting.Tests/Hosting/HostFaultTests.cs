@@ -15,28 +15,28 @@ public sealed class HostFaultTests
         builder.Services.AddUmpServer<string, string, NoError, AlwaysThrowingHandler>("faulty");
         builder.Services.AddUmpServer<string, string, NoError, StringEchoHandler>("healthy");
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var faulty = host.Services.GetRequiredKeyedService<IUmpClientFactory<string, string, NoError>>("faulty").CreateClient();
         using var healthy = host.Services.GetRequiredKeyedService<IUmpClientFactory<string, string, NoError>>("healthy").CreateClient();
 
         var failing = Enumerable.Range(0, burst).Select(i => faulty.RequestAsync($"f{i}").AsTask()).ToArray();
         var served = Enumerable.Range(0, burst).Select(i => healthy.RequestAsync($"h{i}").AsTask()).ToArray();
 
-        Assert.Equal(Enumerable.Range(0, burst).Select(i => $"h{i}"), await Task.WhenAll(served).Bounded());
+        Assert.Equal(Enumerable.Range(0, burst).Select(i => $"h{i}"), await Task.WhenAll(served).Within());
         foreach (var request in failing)
         {
-            var ex = await Assert.ThrowsAsync<UmpException>(() => request.Bounded());
+            var ex = await Assert.ThrowsAsync<UmpException>(() => request.Within());
             Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
             Assert.IsType<InvalidOperationException>(ex.InnerException);
         }
 
         // The faulty server's loop is still running: it still answers, with the same clear outcome.
-        Assert.Equal(UmpErrorKind.NoReply, (await Assert.ThrowsAsync<UmpException>(() => faulty.RequestAsync("again").AsTask().Bounded())).Kind);
+        Assert.Equal(UmpErrorKind.NoReply, (await Assert.ThrowsAsync<UmpException>(() => faulty.RequestAsync("again").AsTask().Within())).Kind);
 
         var failures = host.Logs().Where(r => r.Id.Name == "HandlerFailed").ToArray();
         Assert.Equal(burst + 1, failures.Length);
         Assert.All(failures, r => Assert.Equal("faulty", r.GetStructuredStateValue("ServerName")));
-        await host.StopAsync().Bounded();
+        await host.StopAsync().Within();
     }
 
     [Fact]
@@ -47,23 +47,23 @@ public sealed class HostFaultTests
         var time = new FakeTimeProvider();
         var drains = DrainProbe.AddTo(builder.Services);
         var stuck = new Probe { EnteredTarget = 1 };
-        var neverReleased = TestHost.NewSignal();
+        var neverReleased = Bounded.NewSignal();
         stuck.Body = async (_, _, _) => await neverReleased.Task; // ignores its token
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(stuck);
         builder.Services.AddUmpServer<int, int, NoError, GatedHandler>("stuck", o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddUmpServer<int, int, NoError, EchoHandler>("busy", o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         using var host = builder.Build();
-        await host.StartAsync().Bounded();
+        await host.StartAsync().Within();
         using var stuckClient = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("stuck").CreateClient();
         using var busyClient = host.Services.GetRequiredKeyedService<IUmpClientFactory<int, int, NoError>>("busy").CreateClient();
 
         var hanging = stuckClient.RequestAsync(-1).AsTask();
-        await stuck.EnteredEnough.Task.Bounded();
+        await stuck.EnteredEnough.Task.Within();
         var burstCalls = Enumerable.Range(0, burst).Select(i => busyClient.RequestAsync(i).AsTask()).ToArray();
 
         var stop = host.StopAsync();
-        await drains.DrainsBegan.Bounded();
+        await drains.DrainsBegan.Within();
 
         // Every request of the burst that was sent before the stop is answered; later ones fail at once.
         var answered = 0;
@@ -71,7 +71,7 @@ public sealed class HostFaultTests
         {
             try
             {
-                await call.Bounded();
+                await call.Within();
                 answered++;
             }
             catch (UmpException ex) when (ex.Kind == UmpErrorKind.ServerDisappeared)
@@ -83,8 +83,8 @@ public sealed class HostFaultTests
         Assert.False(stop.IsCompleted, "The stop must wait for the stuck handler until its deadline.");
 
         time.Advance(TimeSpan.FromSeconds(5));
-        await stop.Bounded();
-        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => hanging.Bounded())).Kind);
+        await stop.Within();
+        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => hanging.Within())).Kind);
         Assert.Single(host.Logs(), r => r.Id.Name == "DrainDeadlinePassed" && Equals(r.GetStructuredStateValue("ServerName"), "stuck"));
         neverReleased.SetResult();
     }
