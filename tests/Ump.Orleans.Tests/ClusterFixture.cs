@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using Ump.Hosting;
+
+namespace Ump.Orleans.Tests;
+
+/// <summary>
+/// An in-process cluster of two silos serving the test server, and a cluster client calling it, shared by a collection.
+/// Orleans' response timeout is lowered so a killed silo's requests fail within the tests' bounds.
+/// </summary>
+public class ClusterFixture : IDisposable
+{
+    public const string Server = "test";
+    public const string Partitioned = "spread";
+    public const int Partitions = 16;
+
+    public ClusterFixture()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Server, o => o.MaxConcurrency = 8);
+            silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Partitioned).ConfigureOrleans(o => o.Partitions = Partitions);
+        });
+        builder.ConfigureClient(client =>
+        {
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Server, o => o.RequestTimeout = TimeSpan.FromSeconds(3));
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Partitioned).ConfigureOrleans(o => o.Partitions = Partitions);
+        });
+        Cluster = builder.Build();
+        Cluster.DeployAsync().WaitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
+    }
+
+    public InProcessTestCluster Cluster { get; }
+
+    public Client<Ask, Answer, Refusal> CreateClient(string server = Server) =>
+        Cluster.Client.ServiceProvider.GetRequiredKeyedService<IUmpClientFactory<Ask, Answer, Refusal>>(server).CreateClient();
+
+    public void Dispose()
+    {
+        Cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)).GetAwaiter().GetResult();
+        GC.SuppressFinalize(this);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
