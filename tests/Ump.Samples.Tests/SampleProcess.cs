@@ -103,6 +103,9 @@ internal sealed class SampleProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGKILL: the process dies at once, as when its machine fails.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
