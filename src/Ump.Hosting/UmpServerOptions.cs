@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Ump.Hosting.Internal;
@@ -21,12 +20,10 @@ public sealed class UmpServerOptions
     /// The default value is 1: requests are handled one at a time, in FIFO order. Between 1 and <see cref="int.MaxValue"/>.
     /// A reply the handler deferred to other code after returning does not count.
     /// </value>
-    [Range(1, int.MaxValue, ErrorMessage = UmpServerOptionsConstants.RangeMessage)]
     public int MaxConcurrency { get; set; } = UmpServerOptionsConstants.DefaultMaxConcurrency;
 
     /// <summary>Gets or sets how many requests may wait in the server's queue; a full queue makes senders wait (backpressure).</summary>
     /// <value>The default value is <see langword="null"/>: the queue is unbounded. Otherwise between 1 and <see cref="int.MaxValue"/>.</value>
-    [Range(1, int.MaxValue, ErrorMessage = UmpServerOptionsConstants.RangeMessage)]
     public int? Capacity { get; set; }
 
     /// <summary>

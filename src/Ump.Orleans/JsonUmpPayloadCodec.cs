@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -5,8 +6,11 @@ namespace Ump.Orleans;
 
 /// <summary>The default payload codec: System.Text.Json, with the web defaults unless given other options.</summary>
 /// <remarks>
-/// Under trimming or Native AOT, give options whose <see cref="JsonSerializerOptions.TypeInfoResolver"/> is a source-generated
-/// <c>JsonSerializerContext</c> that knows the server's types.
+/// Options without a <see cref="JsonSerializerOptions.TypeInfoResolver"/> use reflection. In a trimmed or Native AOT app,
+/// where reflection-based serialization is off, give options whose resolver is a source-generated
+/// <c>JsonSerializerContext</c> that knows the server's request, reply and error types
+/// (<c>o.Codec = new JsonUmpPayloadCodec(MyJsonContext.Default.Options)</c>); without one, the first request fails with a
+/// message that says so.
 /// </remarks>
 public sealed class JsonUmpPayloadCodec : IUmpPayloadCodec
 {
@@ -17,7 +21,16 @@ public sealed class JsonUmpPayloadCodec : IUmpPayloadCodec
     public JsonUmpPayloadCodec(JsonSerializerOptions? options = null)
     {
         _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        _options.MakeReadOnly(populateMissingResolver: _options.TypeInfoResolver is null && JsonSerializer.IsReflectionEnabledByDefault);
+        if (_options.TypeInfoResolver is null && JsonSerializer.IsReflectionEnabledByDefault)
+        {
+            _options.TypeInfoResolver = ReflectionResolver();
+        }
+
+        // Without a resolver the options stay writable, and TypeInfo says what to do at the first use.
+        if (_options.TypeInfoResolver is not null)
+        {
+            _options.MakeReadOnly();
+        }
     }
 
     /// <summary>Gets the codec with the web defaults.</summary>
@@ -29,5 +42,13 @@ public sealed class JsonUmpPayloadCodec : IUmpPayloadCodec
     /// <inheritdoc/>
     public T Deserialize<T>(ReadOnlySpan<byte> payload) => JsonSerializer.Deserialize(payload, TypeInfo<T>())!;
 
-    private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)_options.GetTypeInfo(typeof(T));
+    private JsonTypeInfo<T> TypeInfo<T>() => _options.TypeInfoResolver is null
+        ? throw new InvalidOperationException(
+            $"Ump.Orleans cannot serialize {typeof(T)}: reflection-based JSON serialization is off in this app (trimmed or Native AOT). " +
+            "Set UmpOrleansOptions.Codec to new JsonUmpPayloadCodec(options) with options whose TypeInfoResolver is a JsonSerializerContext that knows the server's request, reply and error types.")
+        : (JsonTypeInfo<T>)_options.GetTypeInfo(typeof(T));
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only when reflection-based serialization is on (JsonSerializer.IsReflectionEnabledByDefault), which trimmed and AOT apps turn off.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only when reflection-based serialization is on (JsonSerializer.IsReflectionEnabledByDefault), which AOT apps turn off.")]
+    private static DefaultJsonTypeInfoResolver ReflectionResolver() => new();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Ump.Hosting;
 using Ump.Hosting.Internal;
@@ -23,18 +22,17 @@ public static class UmpServerBuilderExtensions
 
     /// <summary>
     /// Binds the server's options to a configuration section, such as <c>"Ump:Orders"</c> of <c>appsettings.json</c>.
-    /// Values are validated when the host starts.
+    /// Values are validated when the host starts; a key in the section that names no option (a misspelling such as
+    /// <c>MaxConcurency</c>) stops the host with an <see cref="InvalidOperationException"/> that names the key.
     /// </summary>
     /// <param name="builder">The server builder.</param>
     /// <param name="configSectionPath">The section's path, with <c>:</c> between levels.</param>
     /// <returns>The same builder.</returns>
-    [RequiresDynamicCode("Binding strongly typed objects to configuration values may require generating dynamic code at runtime.")]
-    [RequiresUnreferencedCode("UmpServerOptions's dependent types may have their members trimmed. Ensure all required members are preserved.")]
     public static IUmpServerBuilder BindConfiguration(this IUmpServerBuilder builder, string configSectionPath)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(configSectionPath);
-        builder.Services.AddOptions<UmpServerOptions>(builder.Name).BindConfiguration(configSectionPath);
+        builder.Services.AddOptions<UmpServerOptions>(builder.Name).BindConfiguration(configSectionPath, static binder => binder.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 

@@ -14,9 +14,6 @@ internal static class UmpServerOptionsConstants
 
     public const LogLevel DefaultAppErrorLogLevel = LogLevel.Debug;
 
-    /// <summary>The DataAnnotations message: member, minimum, maximum. The validator adds the server's name and the value.</summary>
-    public const string RangeMessage = "{0} must be between {1} and {2}";
-
     /// <summary>How the unnamed server is named in messages and log records.</summary>
     public const string UnnamedServerDisplayName = "(unnamed)";
 

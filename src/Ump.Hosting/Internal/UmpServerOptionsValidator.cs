@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -8,29 +6,26 @@ using Microsoft.Extensions.Options;
 namespace Ump.Hosting.Internal;
 
 /// <summary>
-/// Validates <see cref="UmpServerOptions"/>: its DataAnnotations and the rules they cannot express, with messages that name
+/// Validates <see cref="UmpServerOptions"/>, with messages that name
 /// the server, the setting and the bad value, such as <c>Ump server 'orders': MaxConcurrency must be between 1 and 2147483647 (was 0).</c>
 /// </summary>
 internal sealed class UmpServerOptionsValidator : IValidateOptions<UmpServerOptions>
 {
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "UmpServerOptions is referenced statically, so its properties and attributes are kept.")]
     public ValidateOptionsResult Validate(string? name, UmpServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var prefix = string.Create(CultureInfo.InvariantCulture, $"Ump server '{UmpServerOptionsConstants.DisplayName(name)}': ");
         List<string>? failures = null;
 
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+        // Plain checks rather than DataAnnotations: they hold under trimming and Native AOT, where reflection over attributes does not.
+        if (options.MaxConcurrency < 1)
         {
-            foreach (var result in results)
-            {
-                var member = result.MemberNames.FirstOrDefault();
-                var message = member is null
-                    ? result.ErrorMessage
-                    : string.Create(CultureInfo.InvariantCulture, $"{result.ErrorMessage} (was {ValueOf(options, member)})");
-                Add(ref failures, prefix + message + ".");
-            }
+            Add(ref failures, string.Create(CultureInfo.InvariantCulture, $"{prefix}MaxConcurrency must be between 1 and {int.MaxValue} (was {options.MaxConcurrency})."));
+        }
+
+        if (options.Capacity is { } capacity && capacity < 1)
+        {
+            Add(ref failures, string.Create(CultureInfo.InvariantCulture, $"{prefix}Capacity must be between 1 and {int.MaxValue} (was {capacity})."));
         }
 
         if (options.RequestTimeout is { } requestTimeout && (requestTimeout <= TimeSpan.Zero || requestTimeout > UmpServerOptionsConstants.MaxTimeout))
@@ -73,11 +68,4 @@ internal sealed class UmpServerOptionsValidator : IValidateOptions<UmpServerOpti
             : string.Create(CultureInfo.InvariantCulture, $"{prefix}{setting} {rule} {max:c}, {alternative} (was {value:c}).");
 
     private static void Add(ref List<string>? failures, string failure) => (failures ??= []).Add(failure);
-
-    private static string ValueOf(UmpServerOptions options, string member) => member switch
-    {
-        nameof(UmpServerOptions.MaxConcurrency) => options.MaxConcurrency.ToString(CultureInfo.InvariantCulture),
-        nameof(UmpServerOptions.Capacity) => options.Capacity?.ToString(CultureInfo.InvariantCulture) ?? "null",
-        _ => "?",
-    };
 }

@@ -107,6 +107,20 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public async Task StartAsync_MisspelledKeyInSection_ThrowsNamingTheKey()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Ump:Orders:MaxConcurency"] = "4" });
+        builder.Services.AddUmpServer<int, int, NoError, EchoHandler>("orders").BindConfiguration("Ump:Orders");
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().Within());
+
+        Assert.Contains("'MaxConcurency'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(UmpServerOptions), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartAsync_MaxConcurrencyZero_ThrowsNamingServerAndSetting()
     {
         var builder = TestHost.CreateBuilder();
