@@ -46,4 +46,18 @@ builder.Services.AddSingleton<IValidateOptions<ClientWorkerOptions>, ClientWorke
 builder.Services.AddHostedService<ClientWorker>();
 
 using var host = builder.Build();
+
+// A configuration error (a bad option, a misspelled key) is one line and exit code 2, not a stack trace: validate
+// every option registered with ValidateOnStart (the Ump servers' options among them) before the host starts.
+try
+{
+    host.Services.GetRequiredService<IStartupValidator>().Validate();
+}
+catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException or AggregateException)
+{
+    Console.Error.WriteLine($"error: {ConfigurationErrors.Describe(ex)}");
+    return 2;
+}
+
 await host.RunAsync();
+return 0;

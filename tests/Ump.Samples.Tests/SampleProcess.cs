@@ -33,15 +33,20 @@ internal sealed class SampleProcess : IAsyncDisposable
     public static SampleProcess Start(string sample, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = SampleDll(sample);
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        return StartExecutable(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [dll, .. arguments], Path.GetDirectoryName(dll)!, environment);
+    }
+
+    /// <summary>Runs <paramref name="executable"/> (a native build of a sample) from <paramref name="workingDirectory"/>.</summary>
+    public static SampleProcess StartExecutable(string executable, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(executable)
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -142,13 +147,15 @@ internal sealed class SampleProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The test assembly's build metadata (RepositoryRoot, Configuration, TargetFramework).</summary>
+    public static string Metadata(string key) =>
+        typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+
     private static string SampleDll(string sample)
     {
-        var metadata = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
-        var dll = Path.Combine(metadata["RepositoryRoot"]!, "samples", sample, "bin", metadata["Configuration"]!, metadata["TargetFramework"]!, sample + ".dll");
+        var dll = Path.Combine(Metadata("RepositoryRoot"), "samples", sample, "bin", Metadata("Configuration"), Metadata("TargetFramework"), sample + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"The sample is not built at {dll}: build the solution (dotnet test builds it).", dll);
     }
-
 
     private void Add(string? line)
     {

@@ -20,4 +20,32 @@ public sealed class WorkerProcessTests
         Assert.Matches(@"Ump server 'kv' stopped: during the drain \d+ requests were answered, 0 were given up by their callers \(canceled or timed out\) and 0 got no answer", output);
         Assert.Matches(@"Ump server 'hashing' stopped: during the drain \d+ requests were answered, 0 were given up by their callers \(canceled or timed out\) and 0 got no answer", output);
     }
+
+    [Theory]
+    [InlineData("--requests", "0", null, "error: Requests: The field ClientWorkerOptions.Requests must be between 1 and 2147483647.")]
+    [InlineData("--requests", "10", "Ump__Hashing__MaxConcurrency=0", "error: Ump server 'hashing': MaxConcurrency must be between 1 and 2147483647 (was 0).")]
+    public async Task BadOption_OneClearLine_Exit2_NoStackTrace(string option, string value, string? environment, string expected)
+    {
+        var variables = environment is null ? null : new Dictionary<string, string> { [environment.Split('=')[0]] = environment.Split('=')[1] };
+        await using var worker = SampleProcess.Start("Ump.Samples.Worker", [option, value], variables);
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(expected, worker.Output.Trim());
+    }
+
+    [Fact]
+    public async Task MisspelledOption_OneLineNamingServerAndKey_Exit2()
+    {
+        await using var worker = SampleProcess.Start("Ump.Samples.Worker", ["--requests", "10"], new Dictionary<string, string> { ["Ump__Hashing__MaxConcurency"] = "4" });
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        var line = worker.Output.Trim();
+        Assert.StartsWith("error: Ump server 'hashing': the configuration section 'Ump:Hashing' does not bind", line, StringComparison.Ordinal);
+        Assert.Contains("'MaxConcurency'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', line);
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Ump.Hosting;
 using Ump.Hosting.Internal;
@@ -32,7 +33,21 @@ public static class UmpServerBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(configSectionPath);
-        builder.Services.AddOptions<UmpServerOptions>(builder.Name).BindConfiguration(configSectionPath, static binder => binder.ErrorOnUnknownConfiguration = true);
+        string name = builder.Name;
+        builder.Services.AddOptions<UmpServerOptions>(name).Configure<IConfiguration>((options, configuration) =>
+        {
+            try
+            {
+                configuration.GetSection(configSectionPath).Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The binder's message names the unknown key; say which server and section it came from.
+                throw new InvalidOperationException(
+                    $"Ump server '{name}': the configuration section '{configSectionPath}' does not bind to {nameof(UmpServerOptions)}. {ex.Message}",
+                    ex);
+            }
+        });
         return builder;
     }
 
