@@ -51,7 +51,7 @@ using var host = builder.Build();
 // every option registered with ValidateOnStart (the Ump servers' options among them) before the host starts.
 try
 {
-    host.Services.GetRequiredService<IStartupValidator>().Validate();
+    await host.Services.GetRequiredService<IAsyncStartupValidator>().ValidateAsync();
 }
 catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException or AggregateException)
 {

@@ -1,2 +1,2 @@
 // BenchmarkDotNet runs are not meant to share a process concurrently, and the allocation checks count bytes.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]

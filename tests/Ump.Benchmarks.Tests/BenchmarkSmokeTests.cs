@@ -8,7 +8,6 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using System.Reflection;
 using Ump.Benchmarks;
-using Xunit.Abstractions;
 
 namespace Ump.Benchmarks.Tests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Ump.Samples.WebApi.Controllers;
 
@@ -79,7 +80,8 @@ public sealed class WebApiProcessTests
 /// <summary>A fact that needs POSIX signals (SIGTERM through <c>kill</c>): skipped on Windows.</summary>
 public sealed class PosixFactAttribute : FactAttribute
 {
-    public PosixFactAttribute()
+    public PosixFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (OperatingSystem.IsWindows())
         {

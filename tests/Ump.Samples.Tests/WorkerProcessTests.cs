@@ -22,9 +22,9 @@ public sealed class WorkerProcessTests
     }
 
     [Theory]
-    [InlineData("--requests", "0", null, "error: Requests: The field ClientWorkerOptions.Requests must be between 1 and 2147483647.")]
-    [InlineData("--requests", "10", "Ump__Hashing__MaxConcurrency=0", "error: Ump server 'hashing': MaxConcurrency must be between 1 and 2147483647 (was 0).")]
-    public async Task BadOption_OneClearLine_Exit2_NoStackTrace(string option, string value, string? environment, string expected)
+    [InlineData("--requests", "0", null, "error: Requests: ", "must be between 1 and 2147483647.")]
+    [InlineData("--requests", "10", "Ump__Hashing__MaxConcurrency=0", "error: Ump server 'hashing': ", "MaxConcurrency must be between 1 and 2147483647 (was 0).")]
+    public async Task BadOption_OneClearLine_Exit2_NoStackTrace(string option, string value, string? environment, string expectedStart, string expectedEnd)
     {
         var variables = environment is null ? null : new Dictionary<string, string> { [environment.Split('=')[0]] = environment.Split('=')[1] };
         await using var worker = SampleProcess.Start("Ump.Samples.Worker", [option, value], variables);
@@ -32,7 +32,10 @@ public sealed class WorkerProcessTests
         var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, exitCode);
-        Assert.Equal(expected, worker.Output.Trim());
+        var line = worker.Output.Trim();
+        Assert.DoesNotContain('\n', line);
+        Assert.StartsWith(expectedStart, line, StringComparison.Ordinal);
+        Assert.EndsWith(expectedEnd, line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using Xunit.Abstractions;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]
 
 namespace Ump.ScheduleTests;
 
