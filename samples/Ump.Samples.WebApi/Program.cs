@@ -11,6 +11,7 @@ builder.Services.AddProblemDetails();
 
 // The key-value store: the unnamed Ump server of these types, so controllers inject Client<KvCommand, KvReply, KvError>
 // (scoped: one clone per HTTP request, disposed with it). One stateful handler, one request at a time, no locks.
+#region kv-server
 builder.Services.AddOptions<KeyValueStoreOptions>().BindConfiguration(KeyValueStoreOptions.SectionName);
 builder.Services.AddUmpServer<KvCommand, KvReply, KvError, KeyValueStoreHandler>()
     .BindConfiguration("Ump:KeyValue")
@@ -20,6 +21,7 @@ builder.Services.AddUmpServer<KvCommand, KvReply, KvError, KeyValueStoreHandler>
         o.MaxConcurrency = 1;
     })
     .AddHealthCheck(degradedQueueLength: 1000);
+#endregion
 
 // Telemetry: the Ump meter and activity source are standard .NET ones, so OpenTelemetry needs no adapter. With
 // "Telemetry:ConsoleExporter": true, one HTTP request prints one trace: the ASP.NET Core request, then ump.handle.

@@ -177,6 +177,7 @@ public sealed class WebApiTests(WebApplicationFactory<Program> factory) : IClass
     private static async Task<ValidationProblemDetails> AssertValidationProblem(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
         Assert.NotNull(problem);
         Assert.Equal(400, problem.Status);

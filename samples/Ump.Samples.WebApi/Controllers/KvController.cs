@@ -18,7 +18,6 @@ public sealed record KvEntry(string Key, string Value);
 /// </summary>
 [ApiController]
 [Route("kv")]
-[Produces("application/json")]
 public sealed partial class KvController(Client<KvCommand, KvReply, KvError> store, ILogger<KvController> logger) : ControllerBase
 {
     /// <summary>The largest request body, in bytes; larger ones are refused with 413 before they are read.</summary>
