@@ -10,6 +10,7 @@ namespace Ump.Orleans.Tests;
 public sealed class FailoverTests
 {
     private const string Server = "kv";
+    private const string Counter = "counter";
     private static readonly TimeSpan s_responseTimeout = TimeSpan.FromSeconds(5);
 
     [Fact]
@@ -111,6 +112,42 @@ public sealed class FailoverTests
         await stop.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
+    [Fact]
+    public async Task SingletonHandlersSiloDies_ItsStateStartsOverOnTheSurvivor()
+    {
+        await using var cluster = await StartAsync(partitions: 1, counter: true);
+        var factory = cluster.Client.ServiceProvider.GetRequiredKeyedService<IUmpClientFactory<Ask, Answer, Refusal>>(Counter);
+        using var client = factory.CreateClient();
+
+        // One activation, one singleton handler: its count goes on from request to request.
+        var first = await client.RequestAsync(new Ask("count", 0)).Within();
+        var second = await client.RequestAsync(new Ask("count", 0)).Within();
+        Assert.Equal((1, 2), (first.Id, second.Id));
+        Assert.Equal(first.Silo, second.Silo);
+
+        await cluster.KillSiloAsync(cluster.Silos.Single(s => s.SiloAddress.ToParsableString() == first.Silo)).Within();
+
+        // The state lived in the dead activation: the next reply comes from a new handler on the survivor, counting from 1.
+        // Requests on their way when the silo died come back as ServerDisappeared; bounded in attempts and in time.
+        Answer? after = null;
+        var deadline = Stopwatch.StartNew();
+        for (var attempt = 0; after is null; attempt++)
+        {
+            Assert.True(attempt < 100 && deadline.Elapsed < TimeSpan.FromSeconds(60), "no reply from the survivor");
+            try
+            {
+                after = await client.RequestAsync(new Ask("count", 0)).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (UmpException ex) when (ex.Kind == UmpErrorKind.ServerDisappeared)
+            {
+                await Task.Yield();
+            }
+        }
+
+        Assert.NotEqual(first.Silo, after.Silo);
+        Assert.Equal(1, after.Id);
+    }
+
     private static async Task<string> Outcome(Client<Ask, Answer, Refusal> client)
     {
         try
@@ -128,7 +165,7 @@ public sealed class FailoverTests
         }
     }
 
-    private static async Task<InProcessTestCluster> StartAsync(int partitions)
+    private static async Task<InProcessTestCluster> StartAsync(int partitions, bool counter = false)
     {
         var builder = new InProcessTestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
@@ -136,11 +173,19 @@ public sealed class FailoverTests
         {
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = s_responseTimeout);
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Server, o => o.MaxConcurrency = 16).ConfigureOrleans(o => o.Partitions = partitions);
+            if (counter)
+            {
+                silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, CountingHandler>(Counter, o => o.HandlerLifetime = ServiceLifetime.Singleton);
+            }
         });
         builder.ConfigureClient(client =>
         {
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = s_responseTimeout);
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Server).ConfigureOrleans(o => o.Partitions = partitions);
+            if (counter)
+            {
+                client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Counter);
+            }
         });
         var cluster = builder.Build();
         await cluster.DeployAsync().WaitAsync(TimeSpan.FromMinutes(2));

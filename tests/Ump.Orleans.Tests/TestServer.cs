@@ -62,3 +62,15 @@ public sealed class TestHandler(ILocalSiloDetails silo) : IUmpHandler<Ask, Answe
         }
     }
 }
+
+/// <summary>A stateful singleton handler: each reply's id is how many requests this handler instance has answered.</summary>
+public sealed class CountingHandler(ILocalSiloDetails silo) : IUmpHandler<Ask, Answer, Refusal>
+{
+    private int _count;
+
+    public ValueTask HandleAsync(Ask request, ReplyContext<Answer, Refusal> reply, CancellationToken cancellationToken)
+    {
+        reply.Reply(new Answer(++_count, silo.SiloAddress.ToParsableString()));
+        return default;
+    }
+}
