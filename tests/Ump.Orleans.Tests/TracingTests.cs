@@ -30,8 +30,12 @@ public sealed class TracingTests(ClusterFixture fixture)
             await client.RequestAsync(new Ask("echo", Probe.NewId())).Within();
         }
 
-        // The handler's activity stops after its reply reached the caller: wait for it, bounded.
-        await Bounded.Until(() => stopped.Any(a => a.TraceId == traceId && a.OperationName == "ump.handle"), "the remote ump.handle stopped");
+        // The handler's activity and the caller-side call activity both stop after the reply reached the caller: wait for
+        // both, bounded.
+        await Bounded.Until(
+            () => stopped.Any(a => a.TraceId == traceId && a.OperationName == "ump.handle")
+                && stopped.Any(a => a.TraceId == traceId && a.OperationName == "ump.orleans.call"),
+            "the remote ump.handle and the ump.orleans.call stopped");
         var trace = stopped.Where(a => a.TraceId == traceId).ToArray();
         var call = Assert.Single(trace, a => a.OperationName == "ump.orleans.call");
         var receive = Assert.Single(trace, a => a.OperationName == "ump.orleans.receive");

@@ -43,18 +43,14 @@ public sealed class UmpDispatcherTests
             o.ShutdownTimeout = TimeSpan.FromSeconds(10);
             o.MaxConcurrency = 2;
         });
-        // The handlers reply late, inside their token callback: false only when the caller was answered first.
-        var lateReplies = new List<Task<bool>>();
+        // The handlers of requests 1 and 2 reply late, inside their token callback: false only when the caller was answered
+        // first. Made up front: a handler counted as entered may not have reached its body when the stop begins.
+        TaskCompletionSource<bool>[] lateReplies = [Bounded.NewSignal<bool>(), Bounded.NewSignal<bool>()];
         var probe = fixture.Probe;
         probe.EnteredTarget = 2;
         probe.Body = async (request, reply, ct) =>
         {
-            var late = Bounded.NewSignal<bool>();
-            lock (lateReplies)
-            {
-                lateReplies.Add(late.Task);
-            }
-
+            var late = lateReplies[request - 1];
             ct.Register(() => late.TrySetResult(reply.Reply(request)));
             await late.Task;
         };
@@ -75,7 +71,8 @@ public sealed class UmpDispatcherTests
             Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
         }
 
-        Assert.All(await Task.WhenAll(lateReplies).Within(), Assert.False);
+        Assert.All(await Task.WhenAll(lateReplies.Select(l => l.Task)).Within(), Assert.False);
+        Assert.Equal(2, probe.EnteredCount);
         var deadline = Assert.Single(fixture.Logs(), r => r.Id.Name == "DrainDeadlinePassed");
         Assert.Equal("1", deadline.GetStructuredStateValue("QueuedCount"));
         Assert.Equal("2", deadline.GetStructuredStateValue("RunningCount"));

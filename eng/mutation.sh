@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Mutation testing of src/ with Stryker.NET (pinned in dotnet-tools.json); not part of .ci/run: it takes hours here.
+#   eng/mutation.sh                  every project, one at a time
+#   eng/mutation.sh Ump.Hosting      one project (Ump, Ump.Hosting or Ump.Orleans)
+# Each project runs with the test project that covers it (eng/mutation/<project>.json holds what is excluded and why),
+# with per-test coverage; the soak test is filtered out (it kills no mutant the contract tests leave alive, and a run
+# of it per mutant would take days). The summary (score per project and per file, surviving mutants) is written to
+# docs/mutation.md; Stryker's own HTML/JSON reports stay under tests/<project>.Tests/StrykerOutput/ (ignored by git).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+concurrency="${UMP_MUTATION_CONCURRENCY:-2}"
+projects=("$@")
+[ ${#projects[@]} -gt 0 ] || projects=(Ump Ump.Hosting Ump.Orleans)
+
+dotnet tool restore >/dev/null
+reports=()
+for project in "${projects[@]}"; do
+    config="$PWD/eng/mutation/$project.json"
+    [ -f "$config" ] || { echo "no $config" >&2; exit 2; }
+    started=$(date +%s)
+    (cd "tests/$project.Tests" && dotnet dotnet-stryker --config-file "$config" --concurrency "$concurrency")
+    report=$(ls -t "tests/$project.Tests"/StrykerOutput/*/reports/mutation-report.json | head -1)
+    cp "$report" "eng/mutation/$project.report.json"
+    echo "$project $(( $(date +%s) - started ))" >> "eng/mutation/durations.txt"
+    reports+=("$project")
+done
+
+python3 eng/mutation/summarize.py "${reports[@]}" > docs/mutation.md
+echo "wrote docs/mutation.md"
