@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using Microsoft.Extensions.DependencyInjection;
 using Ump.Hosting;
 using Ump.Testing.Internal;
 
@@ -92,44 +91,7 @@ public static class UmpHandlerTester
         where THandler : class, IUmpHandler<TReq, TReply, TErr>
     {
         ArgumentNullException.ThrowIfNull(services);
-        var scope = services.CreateAsyncScope();
-        THandler handler;
-        try
-        {
-            handler = ActivatorUtilities.CreateInstance<THandler>(scope.ServiceProvider);
-        }
-        catch
-        {
-            scope.Dispose();
-            throw;
-        }
-
-        return new UmpHandlerRun<TReq, TReply, TErr>(request, (r, reply, ct) => HandleInScopeAsync(handler, scope, r, reply, ct));
-    }
-
-    private static async ValueTask HandleInScopeAsync<TReq, TReply, TErr, THandler>(
-        THandler handler, AsyncServiceScope scope, TReq request, ReplyContext<TReply, TErr> reply, CancellationToken cancellationToken)
-        where THandler : class, IUmpHandler<TReq, TReply, TErr>
-    {
-        await using (scope.ConfigureAwait(false))
-        {
-            try
-            {
-                await handler.HandleAsync(request, reply, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                // Created here, not by the container: disposing it is ours to do, as the hosted server does.
-                if (handler is IAsyncDisposable asyncDisposable)
-                {
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                }
-                else
-                {
-                    (handler as IDisposable)?.Dispose();
-                }
-            }
-        }
+        return new UmpHandlerRun<TReq, TReply, TErr>(request, ScopedHandlerInvocation<TReq, TReply, TErr, THandler>.Create(services).InvokeAsync);
     }
 
     private static async Task<UmpHandlerOutcome<TReply, TErr>> WaitForReturnAsync<TReq, TReply, TErr>(
