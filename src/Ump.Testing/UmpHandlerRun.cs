@@ -18,6 +18,8 @@ namespace Ump.Testing;
 /// </remarks>
 public sealed class UmpHandlerRun<TReq, TReply, TErr>
 {
+    private const int CollectionRetries = 3;
+
     private readonly RunObserver _observer = new();
     private readonly CancellationTokenSource _caller = new();
     private readonly Task<UmpHandlerOutcome<TReply, TErr>> _answer;
@@ -151,19 +153,41 @@ public sealed class UmpHandlerRun<TReq, TReply, TErr>
             return UmpHandlerOutcome<TReply, TErr>.Threw(ex);
         }
 
-        if (!_observer.IsCompleted)
+        if (!_observer.IsCompleted && !await ContextCollectedAsync().ConfigureAwait(false))
         {
-            // Returned without answering: a deferred answer (someone holds the context) or a forgotten one (nobody does).
-            // Only a collection tells them apart; it runs the context's finalizer, which answers NoReply as a hosted server's would.
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            if (!_observer.IsCompleted)
-            {
-                return UmpHandlerOutcome<TReply, TErr>.Pending;
-            }
+            return UmpHandlerOutcome<TReply, TErr>.Pending;
         }
 
         return await _answer.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Tells a deferred answer (someone still holds the context) from a forgotten one (nobody does): only a collection can,
+    /// and it runs the context's finalizer, which answers NoReply as under a hosted server.
+    /// </summary>
+    /// <remarks>
+    /// An async handler's frame still holds the context while its completion runs this code, and lets go of it just after;
+    /// so when the first collection finds the context alive, a few more follow, each after a short timer delay (on the
+    /// thread pool, never on the handler's synchronization context), before the answer is called deferred.
+    /// </remarks>
+    private async Task<bool> ContextCollectedAsync()
+    {
+        for (var attempt = 0; attempt <= CollectionRetries; attempt++)
+        {
+            if (attempt > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt)).ConfigureAwait(false);
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            if (_observer.IsCompleted)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<UmpHandlerOutcome<TReply, TErr>> OutcomeAsync()
