@@ -22,7 +22,8 @@ public sealed class HostedEcho
     /// <summary>Builds and starts the host.</summary>
     /// <param name="lifetime">The handler's lifetime: Scoped (a scope and a handler per request) or Singleton.</param>
     /// <param name="telemetry">Whether metrics and traces are listened to.</param>
-    public HostedEcho(ServiceLifetime lifetime, bool telemetry)
+    /// <param name="maxConcurrency">The server's <c>MaxConcurrency</c>: 1 runs one handler call at a time, more runs them concurrently.</param>
+    public HostedEcho(ServiceLifetime lifetime, bool telemetry, int maxConcurrency = 1)
     {
         if (telemetry)
         {
@@ -51,7 +52,11 @@ public sealed class HostedEcho
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddUmpServer<int, int, NoError, HostedEchoHandler>()
-            .Configure(o => o.HandlerLifetime = lifetime);
+            .Configure(o =>
+            {
+                o.HandlerLifetime = lifetime;
+                o.MaxConcurrency = maxConcurrency;
+            });
         _host = builder.Build();
         _host.Start();
         _scope = _host.Services.CreateScope();

@@ -7,7 +7,9 @@ namespace Ump.Benchmarks.Core;
 
 /// <summary>
 /// The hosted path (<c>AddUmpServer</c>, the dispatch loop, an injected client) beside the raw core round trip it stands
-/// on, with scoped and singleton handlers, telemetry on and off; and Wolverine's <c>InvokeAsync</c> for comparison.
+/// on, with scoped and singleton handlers, telemetry on and off, and <see cref="MaxConcurrency"/> 1 and 4; and
+/// Wolverine's <c>InvokeAsync</c> for comparison. One caller awaits each reply before the next request, so
+/// <see cref="MaxConcurrency"/> 4 measures what the concurrent dispatch path costs per request, not a speed-up.
 /// Baseline: the raw core, <c>RequestAsync</c> to a <c>WaitAsync</c> loop.
 /// </summary>
 [MemoryDiagnoser]
@@ -20,6 +22,13 @@ public class HostedPath
     private WolverineEcho? _wolverine;
     private HostedFloorServer? _floor;
 
+    /// <summary>
+    /// The hosted server's <c>MaxConcurrency</c>. Only the <c>Hosted_*</c> rows use it; the baseline, the floor and
+    /// Wolverine run once per value so that every group has its own baseline.
+    /// </summary>
+    [Params(1, 4)]
+    public int MaxConcurrency { get; set; }
+
     [GlobalSetup(Target = nameof(Core_RequestAsync))]
     public void SetupCore()
     {
@@ -31,16 +40,16 @@ public class HostedPath
     public void CleanupCore() => _ump.Dispose();
 
     [GlobalSetup(Target = nameof(Hosted_Singleton))]
-    public void SetupSingleton() => _hosted = new HostedEcho(ServiceLifetime.Singleton, telemetry: false);
+    public void SetupSingleton() => _hosted = new HostedEcho(ServiceLifetime.Singleton, telemetry: false, MaxConcurrency);
 
     [GlobalSetup(Target = nameof(Hosted_Singleton_Telemetry))]
-    public void SetupSingletonTelemetry() => _hosted = new HostedEcho(ServiceLifetime.Singleton, telemetry: true);
+    public void SetupSingletonTelemetry() => _hosted = new HostedEcho(ServiceLifetime.Singleton, telemetry: true, MaxConcurrency);
 
     [GlobalSetup(Target = nameof(Hosted_Scoped))]
-    public void SetupScoped() => _hosted = new HostedEcho(ServiceLifetime.Scoped, telemetry: false);
+    public void SetupScoped() => _hosted = new HostedEcho(ServiceLifetime.Scoped, telemetry: false, MaxConcurrency);
 
     [GlobalSetup(Target = nameof(Hosted_Scoped_Telemetry))]
-    public void SetupScopedTelemetry() => _hosted = new HostedEcho(ServiceLifetime.Scoped, telemetry: true);
+    public void SetupScopedTelemetry() => _hosted = new HostedEcho(ServiceLifetime.Scoped, telemetry: true, MaxConcurrency);
 
     [GlobalCleanup(Targets = [nameof(Hosted_Singleton), nameof(Hosted_Singleton_Telemetry), nameof(Hosted_Scoped), nameof(Hosted_Scoped_Telemetry)])]
     public void CleanupHosted() => _hosted?.Stop();
