@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Samples one benchmark workload with perf and prints where its CPU time goes, by function.
-# Usage: benchmarks/profile.sh <scenario> [seconds]   (scenarios: see ProfileProbe.cs; run with no argument to list)
+# Usage: benchmarks/profile.sh <scenario> [seconds]   (scenarios: see Ump.Benchmarks/Probes/ProfileProbe.cs; run with no argument to list)
 # Needs perf (Debian's linux-perf). The runtime writes /tmp/perf-<pid>.map so perf can name JIT-compiled methods
 # (W^X off: with it on, JIT code runs from an anonymous double mapping that the map does not describe).
 set -euo pipefail

@@ -1,18 +1,17 @@
 using BenchmarkDotNet.Running;
+using Ump.Benchmarks.Probes;
 
 namespace Ump.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/Ump.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project benchmarks/Ump.Benchmarks -- --filter '*'</c> runs the
+/// BenchmarkDotNet classes (<c>Core/</c>, <c>Peers/</c>); the probes (<c>Probes/</c>) are not BenchmarkDotNet and run
+/// on their own switch.
+/// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args is ["--alloc", ..])
-        {
-            // Targeted allocation breakdown, outside BenchmarkDotNet: bytes per operation for each path.
-            return AllocationProbe.Run();
-        }
-
         if (args is ["--cost", ..])
         {
             // Targeted time breakdown: one round trip's instruction cost with both ends on one thread.
@@ -23,12 +22,6 @@ public static class Program
         {
             // What the hosted path's telemetry and DI scope cost per request, piece by piece, on one thread.
             return TelemetryCostProbe.Run();
-        }
-
-        if (args is ["--sync-race", ..])
-        {
-            // Reproduces the stale wake-up in the core's sync request path.
-            return SyncRaceProbe.Run();
         }
 
         if (args is ["--profile", ..])
