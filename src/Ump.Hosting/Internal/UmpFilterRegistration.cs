@@ -6,9 +6,14 @@ namespace Ump.Hosting.Internal;
 /// One <c>AddFilter</c> call: a keyed singleton (the server's name) per filter, so a server's dispatchers find its filters,
 /// in the order added, with <c>GetKeyedServices</c>.
 /// </summary>
-internal sealed class UmpFilterRegistration<TReq, TReply, TErr>(
-    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type filterType)
+internal sealed class UmpFilterRegistration<TReq, TReply, TErr>
 {
+    // A field, not an auto-property: the trimmer follows the annotation through it to the constructors it keeps.
     [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
-    public Type FilterType { get; } = filterType;
+    private readonly Type _filterType;
+
+    public UmpFilterRegistration([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type filterType) => _filterType = filterType;
+
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
+    public Type FilterType => _filterType;
 }
