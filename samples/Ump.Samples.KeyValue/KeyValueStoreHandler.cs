@@ -8,7 +8,8 @@ namespace Ump.Samples.KeyValue;
 /// An in-memory key-value store in the ump-server style: one instance owns the state (a plain
 /// <see cref="Dictionary{TKey, TValue}"/>, no locks) and handles one request at a time.
 /// Register it with <c>HandlerLifetime = Singleton</c> and <c>MaxConcurrency = 1</c>: the Ump server then serialises
-/// every caller's requests, in FIFO order, onto this one handler.
+/// every caller's requests, in FIFO order, onto this one handler. <see cref="KeyValidationFilter"/>, registered with it,
+/// refuses invalid keys and values before they get here.
 /// </summary>
 public sealed partial class KeyValueStoreHandler(IOptions<KeyValueStoreOptions> options, ILogger<KeyValueStoreHandler> logger)
     : IUmpHandler<KvCommand, KvReply, KvError>
@@ -24,18 +25,12 @@ public sealed partial class KeyValueStoreHandler(IOptions<KeyValueStoreOptions> 
             await Task.Delay(_latency, cancellationToken);
         }
 
-        if (string.IsNullOrEmpty(request.Key) || request.Key.Length > KvLimits.MaxKeyLength)
-        {
-            reply.Fail(KvError.InvalidKey);
-            return;
-        }
-
         switch (request.Operation)
         {
             case KvOperation.Get:
-                if (_entries.TryGetValue(request.Key, out var value))
+                if (_entries.TryGetValue(request.Key, out var stored))
                 {
-                    reply.Reply(new KvReply(request.Key, value));
+                    reply.Reply(new KvReply(request.Key, stored));
                 }
                 else
                 {
@@ -45,20 +40,16 @@ public sealed partial class KeyValueStoreHandler(IOptions<KeyValueStoreOptions> 
                 break;
 
             case KvOperation.Put:
-                if (request.Value is null || request.Value.Length > KvLimits.MaxValueLength)
-                {
-                    reply.Fail(KvError.InvalidValue);
-                    return;
-                }
-
-                var created = _entries.TryAdd(request.Key, request.Value);
+                // The filter let only a Put with a value through.
+                var value = request.Value!;
+                var created = _entries.TryAdd(request.Key, value);
                 if (!created)
                 {
-                    _entries[request.Key] = request.Value;
+                    _entries[request.Key] = value;
                 }
 
                 LogPut(logger, request.Key, created);
-                reply.Reply(new KvReply(request.Key, request.Value, created));
+                reply.Reply(new KvReply(request.Key, value, created));
                 break;
 
             case KvOperation.Delete:

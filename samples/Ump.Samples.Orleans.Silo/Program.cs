@@ -15,12 +15,13 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, primaryPort)));
 builder.Services.AddOptions<KeyValueStoreOptions>();
 
-// One partition, one singleton handler, one request at a time: the store's state lives in one grain activation.
+// One partition, one singleton handler, one request at a time: the store's state lives in one grain activation. The
+// filter runs on the silo, around the handler, as in one process.
 builder.Services.AddUmpOrleansServer<KvCommand, KvReply, KvError, KeyValueStoreHandler>("kv", o =>
 {
     o.HandlerLifetime = ServiceLifetime.Singleton;
     o.MaxConcurrency = 1;
-});
+}).AddFilter<KeyValidationFilter>();
 
 using var host = builder.Build();
 host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() =>

@@ -20,6 +20,7 @@ builder.Services.AddUmpServer<KvCommand, KvReply, KvError, KeyValueStoreHandler>
         o.HandlerLifetime = ServiceLifetime.Singleton;
         o.MaxConcurrency = 1;
     })
+    .AddFilter<KeyValidationFilter>()
     .AddHealthCheck(degradedQueueLength: 1000);
 #endregion
 

@@ -18,12 +18,16 @@ builder.Services.AddUmpServer<KvCommand, KvReply, KvError, KeyValueStoreHandler>
         o.HandlerLifetime = ServiceLifetime.Singleton;
         o.MaxConcurrency = 1;
     })
+    .AddFilter<RequestTimingFilter<KvCommand, KvReply, KvError>>()
+    .AddFilter<KeyValidationFilter>()
     .AddHealthCheck();
 
 // Server "hashing": a stateless, CPU-bound service. A scoped handler (the default lifetime), a fresh one per request,
-// with MaxConcurrency (4) and the other options from appsettings.json.
+// with MaxConcurrency (4) and the other options from appsettings.json. Both servers time their requests in a filter
+// (Debug records: "Logging:LogLevel:Ump.Samples.Worker": "Debug" to see them).
 builder.Services.AddUmpServer<HashRequest, HashReply, HashError, HashingHandler>("hashing")
     .BindConfiguration("Ump:Hashing")
+    .AddFilter<RequestTimingFilter<HashRequest, HashReply, HashError>>()
     .AddHealthCheck(degradedQueueLength: 100);
 
 // Health: both servers' checks, logged when their status changes (a worker has no /health endpoint to ask).

@@ -50,13 +50,9 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
         Script<TReq, TReply, TErr>? script = null;
         Exception? pickFailed = null;
         bool disposed;
-        TaskCompletionSource arrived;
         lock (_gate)
         {
             disposed = _disposed;
-            _requests.Add(request);
-            arrived = _requestArrived;
-            _requestArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (!disposed)
             {
                 try
@@ -75,7 +71,7 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
             }
         }
 
-        arrived.TrySetResult();
+        _requests.Add(request);
         if (disposed)
         {
             reply.Abort();
@@ -143,7 +139,6 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
     {
         ReplyContext<TReply, TErr>[] running;
         FakeUmpHold<TReq, TReply, TErr>[] holds;
-        TaskCompletionSource arrived;
         lock (_gate)
         {
             if (_disposed)
@@ -155,7 +150,6 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
             running = [.. _running];
             _running.Clear();
             holds = [.. _scripts.Select(s => s.Hold).OfType<FakeUmpHold<TReq, TReply, TErr>>()];
-            arrived = _requestArrived;
         }
 
         _server.Dispose();
@@ -172,6 +166,6 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
         }
 
         _stopping.Cancel();
-        arrived.TrySetResult();
+        _requests.Close();
     }
 }

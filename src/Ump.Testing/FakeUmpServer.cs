@@ -36,10 +36,9 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr> : IDisposable, IAs
     private readonly HandlerInvoker<TReq, TReply, TErr>? _respond;
     private readonly bool _errorsFromExceptions;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<TReq> _requests = [];
+    private readonly RequestLog<TReq> _requests = new("The fake server", typeof(FakeUmpServer<TReq, TReply, TErr>).Name, "Wait for the requests before disposing it.");
     private readonly List<Script<TReq, TReply, TErr>> _scripts = [];
     private readonly HashSet<ReplyContext<TReply, TErr>> _running = [];
-    private TaskCompletionSource _requestArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
     private bool _disposed;
 
@@ -93,16 +92,7 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr> : IDisposable, IAs
     public Client<TReq, TReply, TErr> Client { get; }
 
     /// <summary>Gets a snapshot of the requests received so far, in arrival order (a request withdrawn before it was taken is not among them).</summary>
-    public IReadOnlyList<TReq> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
+    public IReadOnlyList<TReq> Requests => _requests.Snapshot();
 
     /// <summary>Creates another client of this fake, owned by the caller, as <see cref="IUmpClientFactory{TReq, TReply, TErr}.CreateClient"/> would.</summary>
     /// <returns>A new client; dispose it when done.</returns>
@@ -144,42 +134,8 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr> : IDisposable, IAs
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
     /// <exception cref="TimeoutException">Fewer requests arrived within <paramref name="timeout"/>.</exception>
     /// <exception cref="ObjectDisposedException">The fake was disposed before that many requests arrived.</exception>
-    public async Task<IReadOnlyList<TReq>> WaitForRequestsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        while (true)
-        {
-            Task arrived;
-            int received;
-            lock (_gate)
-            {
-                received = _requests.Count;
-                if (received >= count)
-                {
-                    return [.. _requests];
-                }
-
-                if (_disposed)
-                {
-                    throw new ObjectDisposedException(GetType().Name, $"The fake server was disposed after {received} of the {count} requests expected. Wait for the requests before disposing it.");
-                }
-
-                arrived = _requestArrived.Task;
-            }
-
-            try
-            {
-                await arrived.WaitAsync(deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException(
-                    $"The fake server received {received} of the {count} requests expected within {timeout}. Check that the code under test sends them, or wait longer.", ex);
-            }
-        }
-    }
+    public Task<IReadOnlyList<TReq>> WaitForRequestsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _requests.WaitForAsync(count, timeout, cancellationToken);
 
     /// <summary>
     /// Stops the fake: queued, held and running requests end with <see cref="UmpErrorKind.ServerDisappeared"/>, running

@@ -94,6 +94,38 @@ public static class UmpHandlerTester
         return new UmpHandlerRun<TReq, TReply, TErr>(request, ScopedHandlerInvocation<TReq, TReply, TErr, THandler>.Create(services).InvokeAsync);
     }
 
+    /// <summary>
+    /// Runs <paramref name="request"/> through <paramref name="filter"/> with <paramref name="handler"/> as its <c>next</c>, as
+    /// a server with that one filter does, and returns the outcome once the filter has returned.
+    /// </summary>
+    /// <typeparam name="TReq">The request type.</typeparam>
+    /// <typeparam name="TReply">The reply type.</typeparam>
+    /// <typeparam name="TErr">The application error type.</typeparam>
+    /// <param name="filter">The filter to test.</param>
+    /// <param name="handler">What <c>next</c> runs: the handler, or a stand-in that records whether it was reached.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">As for <see cref="RunAsync{TReq, TReply, TErr}(IUmpHandler{TReq, TReply, TErr}, TReq, CancellationToken)"/>.</param>
+    /// <returns>The outcome; the context's <see cref="UmpHandlerContext{TReq, TReply, TErr}.ServerName"/> is empty and its <see cref="UmpHandlerContext{TReq, TReply, TErr}.Services"/> has no services.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = OverloadsJustification)]
+    public static Task<UmpHandlerOutcome<TReply, TErr>> RunAsync<TReq, TReply, TErr>(
+        IUmpFilter<TReq, TReply, TErr> filter, IUmpHandler<TReq, TReply, TErr> handler, TReq request, CancellationToken cancellationToken = default) =>
+        WaitForReturnAsync(Start(filter, handler, request), cancellationToken);
+
+    /// <summary>Starts running <paramref name="request"/> through <paramref name="filter"/> around <paramref name="handler"/>, for tests that cancel it or wait for a deferred answer.</summary>
+    /// <typeparam name="TReq">The request type.</typeparam>
+    /// <typeparam name="TReply">The reply type.</typeparam>
+    /// <typeparam name="TErr">The application error type.</typeparam>
+    /// <param name="filter">The filter to test.</param>
+    /// <param name="handler">What <c>next</c> runs.</param>
+    /// <param name="request">The request.</param>
+    /// <returns>The run, once the filter has reached its first incomplete await (or returned).</returns>
+    public static UmpHandlerRun<TReq, TReply, TErr> Start<TReq, TReply, TErr>(IUmpFilter<TReq, TReply, TErr> filter, IUmpHandler<TReq, TReply, TErr> handler, TReq request)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(handler);
+        return new UmpHandlerRun<TReq, TReply, TErr>(request, new FilteredHandler<TReq, TReply, TErr>(filter, handler).InvokeAsync);
+    }
+
     private static async Task<UmpHandlerOutcome<TReply, TErr>> WaitForReturnAsync<TReq, TReply, TErr>(
         UmpHandlerRun<TReq, TReply, TErr> run, CancellationToken cancellationToken)
     {

@@ -37,6 +37,7 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output)
         var names = BenchmarkTypes().Select(t => t.FullName).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(
             [
+                "Ump.Benchmarks.Core.HostedFilters",
                 "Ump.Benchmarks.Core.HostedPath",
                 "Ump.Benchmarks.Core.RoundTripAsync",
                 "Ump.Benchmarks.Core.RoundTripSync",

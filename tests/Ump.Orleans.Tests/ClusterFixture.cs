@@ -14,6 +14,7 @@ public class ClusterFixture : IDisposable
     public const string Server = "test";
     public const string Partitioned = "spread";
     public const int Partitions = 16;
+    public const string Filtered = "filtered";
 
     public ClusterFixture()
     {
@@ -24,12 +25,14 @@ public class ClusterFixture : IDisposable
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Server, o => o.MaxConcurrency = 8);
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Partitioned).ConfigureOrleans(o => o.Partitions = Partitions);
+            silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Filtered).AddFilter<RefusingFilter>();
         });
         builder.ConfigureClient(client =>
         {
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Server, o => o.RequestTimeout = TimeSpan.FromSeconds(3));
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Partitioned).ConfigureOrleans(o => o.Partitions = Partitions);
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Filtered);
         });
         Cluster = builder.Build();
         Cluster.DeployAsync().WaitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();

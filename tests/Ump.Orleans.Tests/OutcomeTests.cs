@@ -29,6 +29,19 @@ public sealed class OutcomeTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Filter_RunsOnTheSilo_AnswersOrPassesToTheHandler()
+    {
+        using var client = fixture.CreateClient(ClusterFixture.Filtered);
+        var id = Probe.NewId();
+
+        var ex = await Assert.ThrowsAsync<UmpException<Refusal>>(() => client.RequestAsync(new Ask("refuse", id)).Within());
+        var answer = await client.RequestAsync(new Ask("echo", id)).Within();
+
+        Assert.Equal(new Refusal("refused by filtered", id), ex.Error);
+        Assert.Equal(id, answer.Id);
+    }
+
+    [Fact]
     public async Task HandlerThrows_NoReply_WithTheRemoteTypeAndMessage()
     {
         using var client = fixture.CreateClient();

@@ -30,6 +30,16 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public void AddFilter_OnACaller_IsRefused_FiltersRunWhereTheHandlerRuns()
+    {
+        var builder = new ServiceCollection().AddUmpOrleansClient<Ask, Answer, Refusal>("orders");
+
+        var ex = Assert.Throws<ArgumentException>(() => builder.AddFilter<RefusingFilter>());
+
+        Assert.StartsWith("Ump server 'orders' runs no handlers here, so it takes no filters", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CallerWithZeroPartitions_FailsAtStart()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -74,3 +74,18 @@ public sealed class CountingHandler(ILocalSiloDetails silo) : IUmpHandler<Ask, A
         return default;
     }
 }
+
+/// <summary>Answers "refuse" itself, on the silo, before the handler; passes everything else on.</summary>
+public sealed class RefusingFilter : IUmpFilter<Ask, Answer, Refusal>
+{
+    public ValueTask InvokeAsync(UmpHandlerContext<Ask, Answer, Refusal> context, UmpHandlerDelegate<Ask, Answer, Refusal> next)
+    {
+        if (context.Request.Op == "refuse")
+        {
+            context.Reply.Fail(new Refusal("refused by " + context.ServerName, context.Request.Id));
+            return default;
+        }
+
+        return next(context);
+    }
+}

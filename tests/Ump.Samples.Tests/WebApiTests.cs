@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Ump.Hosting;
 using Ump.Samples.KeyValue;
 using Ump.Samples.WebApi.Controllers;
+using Ump.Testing;
 using OptionsNames = Microsoft.Extensions.Options.Options;
 
 namespace Ump.Samples.Tests;
@@ -159,6 +160,25 @@ public sealed class WebApiTests(WebApplicationFactory<Program> factory) : IClass
 
         await AssertProblem(response, HttpStatusCode.ServiceUnavailable, "The store did not answer in time.");
     }
+
+    #region readme-integration-test
+    [Fact]
+    public async Task Store_that_does_not_answer_is_503_and_the_store_saw_the_request()
+    {
+        UmpRequestRecorder<KvCommand, KvReply, KvError>? recorder = null;
+        await using var app = factory.WithWebHostBuilder(web => web.ConfigureTestServices(services =>
+        {
+            recorder = services.RecordUmpRequests<KvCommand, KvReply, KvError>();
+            services.ReplaceUmpHandler<KvCommand, KvReply, KvError>(_ => throw new InvalidOperationException("the disk is full"));
+        }));
+        using var http = app.CreateClient();
+
+        using var response = await http.GetAsync(new Uri("/kv/k", UriKind.Relative)).WaitAsync(Bounded.Timeout);
+
+        await AssertProblem(response, HttpStatusCode.ServiceUnavailable, "The store did not answer.");
+        Assert.Equal([KvCommand.Get("k")], recorder!.Requests);
+    }
+    #endregion
 
     private static Task<HttpResponseMessage> Put(HttpClient http, string key, string value) =>
         http.PutAsync(new Uri("/kv/" + Uri.EscapeDataString(key), UriKind.Relative), JsonContent.Create(new { value }));

@@ -52,20 +52,29 @@ public sealed class UmpHandlerTesterTests
         Assert.Equal("Failed: NotFound", outcome.ToString());
     }
 
-    [Fact]
-    public async Task RunAsync_HandlerDisposesContext_NoReply()
+    [Theory]
+    [InlineData(false, UmpErrorKind.NoReply)]
+    [InlineData(true, UmpErrorKind.ServerDisappeared)]
+    public async Task RunAsync_HandlerDisposesOrAbortsContext_NoReplyOfThatKind(bool abort, UmpErrorKind kind)
     {
         var handler = new LambdaHandler((_, reply, _) =>
         {
-            reply.Dispose();
+            if (abort)
+            {
+                reply.Abort();
+            }
+            else
+            {
+                reply.Dispose();
+            }
+
             return default;
         });
 
         var outcome = await UmpHandlerTester.RunAsync(handler, 1, TestToken);
 
         Assert.Equal(UmpHandlerOutcomeKind.NoReply, outcome.Kind);
-        var exception = Assert.IsType<UmpException>(outcome.Exception);
-        Assert.Equal(UmpErrorKind.NoReply, exception.Kind);
+        Assert.Equal(kind, Assert.IsType<UmpException>(outcome.Exception).Kind);
         Assert.StartsWith("NoReply: Ump.UmpException: ", outcome.ToString(), StringComparison.Ordinal);
     }
 
@@ -83,21 +92,6 @@ public sealed class UmpHandlerTesterTests
 
         Assert.Equal(UmpHandlerOutcomeKind.NoReply, outcome.Kind);
         Assert.Same(reason, outcome.Exception.InnerException);
-    }
-
-    [Fact]
-    public async Task RunAsync_HandlerAbortsContext_NoReplyOfKindServerDisappeared()
-    {
-        var handler = new LambdaHandler((_, reply, _) =>
-        {
-            reply.Abort();
-            return default;
-        });
-
-        var outcome = await UmpHandlerTester.RunAsync(handler, 1, TestToken);
-
-        Assert.Equal(UmpHandlerOutcomeKind.NoReply, outcome.Kind);
-        Assert.Equal(UmpErrorKind.ServerDisappeared, Assert.IsType<UmpException>(outcome.Exception).Kind);
     }
 
     [Fact]

@@ -23,7 +23,8 @@ public sealed class HostedEcho
     /// <param name="lifetime">The handler's lifetime: Scoped (a scope and a handler per request) or Singleton.</param>
     /// <param name="telemetry">Whether metrics and traces are listened to.</param>
     /// <param name="maxConcurrency">The server's <c>MaxConcurrency</c>: 1 runs one handler call at a time, more runs them concurrently.</param>
-    public HostedEcho(ServiceLifetime lifetime, bool telemetry, int maxConcurrency = 1)
+    /// <param name="filters">How many pass-through filters run around the handler.</param>
+    public HostedEcho(ServiceLifetime lifetime, bool telemetry, int maxConcurrency = 1, int filters = 0)
     {
         if (telemetry)
         {
@@ -51,12 +52,17 @@ public sealed class HostedEcho
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddUmpServer<int, int, NoError, HostedEchoHandler>()
+        var server = builder.Services.AddUmpServer<int, int, NoError, HostedEchoHandler>()
             .Configure(o =>
             {
                 o.HandlerLifetime = lifetime;
                 o.MaxConcurrency = maxConcurrency;
             });
+        for (var i = 0; i < filters; i++)
+        {
+            server.AddFilter<PassThroughFilter>();
+        }
+
         _host = builder.Build();
         _host.Start();
         _scope = _host.Services.CreateScope();
@@ -86,4 +92,11 @@ public sealed class HostedEchoHandler : IUmpHandler<int, int, NoError>
         reply.Reply(request);
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>Calls on, and nothing else: what the filter pipeline itself costs.</summary>
+public sealed class PassThroughFilter : IUmpFilter<int, int, NoError>
+{
+    /// <inheritdoc/>
+    public ValueTask InvokeAsync(UmpHandlerContext<int, int, NoError> context, UmpHandlerDelegate<int, int, NoError> next) => next(context);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Ump.Hosting;
@@ -6,7 +7,7 @@ using Ump.Hosting.Internal.Telemetry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Configures a hosted Ump server: its <see cref="UmpServerOptions"/> (named options: the server's name) and its health check.</summary>
+/// <summary>Configures a hosted Ump server: its <see cref="UmpServerOptions"/> (named options: the server's name), its filters and its health check.</summary>
 public static class UmpServerBuilderExtensions
 {
     /// <summary>Configures the server's options in code; runs after earlier configuration, in registration order.</summary>
@@ -48,6 +49,33 @@ public static class UmpServerBuilderExtensions
                     ex);
             }
         });
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a filter that runs around every handler call of the server, inside the filters added before it (the first added is
+    /// outermost). It is created like the handler: in the request's scope, or once for a
+    /// <see cref="ServiceLifetime.Singleton"/> handler; a constructor dependency that is not registered stops the host's start.
+    /// </summary>
+    /// <typeparam name="TFilter">The filter class: an <see cref="IUmpFilter{TReq, TReply, TErr}"/> of the server's type arguments. It needs no registration of its own.</typeparam>
+    /// <param name="builder">The server builder, from <c>AddUmpServer</c>, <c>AddUmpDispatcher</c> or <c>ConfigureUmpServer</c>.</param>
+    /// <returns>The same builder.</returns>
+    /// <exception cref="ArgumentException">
+    /// <typeparamref name="TFilter"/> is no <see cref="IUmpFilter{TReq, TReply, TErr}"/> of the server's type arguments, or
+    /// <paramref name="builder"/> is not one of a server that runs handlers here (an Orleans caller's, say: filters run where the handler runs).
+    /// </exception>
+    public static IUmpServerBuilder AddFilter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TFilter>(this IUmpServerBuilder builder)
+        where TFilter : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder is not UmpServerBuilder server)
+        {
+            throw new ArgumentException(
+                $"Ump server '{UmpServerOptionsConstants.DisplayName(builder.Name)}' runs no handlers here, so it takes no filters: add them where the server is registered (AddUmpServer, AddUmpOrleansServer).",
+                nameof(builder));
+        }
+
+        server.AddFilter<TFilter>();
         return builder;
     }
 

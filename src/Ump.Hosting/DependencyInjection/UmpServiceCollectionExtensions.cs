@@ -94,7 +94,7 @@ public static class UmpServiceCollectionExtensions
             RegisterDefinition<TReq, TReply, TErr, THandler>(services, name);
         }
 
-        return Configured(new UmpServerBuilder(name, services, static (sp, key) => (IUmpServerStatus)sp.GetRequiredKeyedService<IUmpDispatcherFactory<TReq, TReply, TErr>>(key)), configure);
+        return Configured(DispatcherBuilder<TReq, TReply, TErr>(name, services), configure);
     }
 
     private static UmpServerBuilder AddUmpServerCore<TReq, TReply, TErr, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(
@@ -108,8 +108,71 @@ public static class UmpServiceCollectionExtensions
             RegisterHosting<TReq, TReply, TErr>(services, name);
         }
 
-        return Configured(new UmpServerBuilder(name, services, static (sp, key) => sp.GetRequiredKeyedService<UmpDispatcher<TReq, TReply, TErr>>(key)), configure);
+        return Configured(HostedBuilder<TReq, TReply, TErr>(name, services), configure);
     }
+
+    /// <summary>
+    /// Returns the builder of the unnamed Ump server of these type arguments, registered earlier (by <c>AddUmpServer</c>, say,
+    /// in code that is not yours), to add to it: its filters, options or health check.
+    /// </summary>
+    /// <typeparam name="TReq">The request type.</typeparam>
+    /// <typeparam name="TReply">The reply type.</typeparam>
+    /// <typeparam name="TErr">The application error type.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The server's builder.</returns>
+    /// <exception cref="InvalidOperationException">No unnamed server of these type arguments is registered.</exception>
+    public static IUmpServerBuilder ConfigureUmpServer<TReq, TReply, TErr>(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return ConfigureCore<TReq, TReply, TErr>(services, OptionsNames.DefaultName);
+    }
+
+    /// <summary>
+    /// Returns the builder of the Ump server named <paramref name="name"/>, registered earlier (by <c>AddUmpServer</c> or
+    /// <c>AddUmpOrleansServer</c>, say, in code that is not yours), to add to it: its filters, options or health check.
+    /// </summary>
+    /// <typeparam name="TReq">The request type.</typeparam>
+    /// <typeparam name="TReply">The reply type.</typeparam>
+    /// <typeparam name="TErr">The application error type.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The server's name. Not empty.</param>
+    /// <returns>The server's builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">No server named <paramref name="name"/> with these type arguments is registered.</exception>
+    public static IUmpServerBuilder ConfigureUmpServer<TReq, TReply, TErr>(this IServiceCollection services, string name)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return ConfigureCore<TReq, TReply, TErr>(services, name);
+    }
+
+    private static UmpServerBuilder ConfigureCore<TReq, TReply, TErr>(IServiceCollection services, string name)
+    {
+        var wanted = new UmpServerRegistration(nameof(ConfigureUmpServer), name, typeof(TReq), typeof(TReply), typeof(TErr), typeof(void));
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(UmpServerRegistration) && !descriptor.IsKeyedService &&
+                descriptor.ImplementationInstance is UmpServerRegistration registered && registered.SameServer(wanted))
+            {
+                if (registered.RequestType != wanted.RequestType || registered.ReplyType != wanted.ReplyType || registered.ErrorType != wanted.ErrorType)
+                {
+                    throw new InvalidOperationException(
+                        $"Ump server '{UmpServerOptionsConstants.DisplayName(name)}' is registered by {registered.Describe()}, not with the type arguments <{typeof(TReq).Name}, {typeof(TReply).Name}, {typeof(TErr).Name}>.");
+                }
+
+                return registered.Method == nameof(AddUmpServer) ? HostedBuilder<TReq, TReply, TErr>(name, services) : DispatcherBuilder<TReq, TReply, TErr>(name, services);
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"No Ump server '{UmpServerOptionsConstants.DisplayName(name)}' of <{typeof(TReq).Name}, {typeof(TReply).Name}, {typeof(TErr).Name}> is registered. Register it first (AddUmpServer), then configure it.");
+    }
+
+    private static UmpServerBuilder<TReq, TReply, TErr> HostedBuilder<TReq, TReply, TErr>(string name, IServiceCollection services) =>
+        new(name, services, static (sp, key) => sp.GetRequiredKeyedService<UmpDispatcher<TReq, TReply, TErr>>(key));
+
+    private static UmpServerBuilder<TReq, TReply, TErr> DispatcherBuilder<TReq, TReply, TErr>(string name, IServiceCollection services) =>
+        new(name, services, static (sp, key) => (IUmpServerStatus)sp.GetRequiredKeyedService<IUmpDispatcherFactory<TReq, TReply, TErr>>(key));
 
     private static UmpServerBuilder Configured(UmpServerBuilder builder, Action<UmpServerOptions>? configure)
     {

@@ -27,6 +27,20 @@ public sealed class KvUnitTests
     }
     #endregion
 
+    #region readme-filter-test
+    [Fact]
+    public async Task KeyValidationFilter_RefusesAnEmptyKey_BeforeTheStore()
+    {
+        var store = new KeyValueStoreHandler(Options.Create(new KeyValueStoreOptions()), NullLogger<KeyValueStoreHandler>.Instance);
+
+        var refused = await UmpHandlerTester.RunAsync(new KeyValidationFilter(), store, KvCommand.Put("", "1"), TestToken);
+        var passed = await UmpHandlerTester.RunAsync(new KeyValidationFilter(), store, KvCommand.Get("a"), TestToken);
+
+        Assert.Equal(KvError.InvalidKey, refused.Error);
+        Assert.Equal(KvError.NotFound, passed.Error); // the store answered
+    }
+    #endregion
+
     #region readme-controller-test
     [Fact]
     public async Task KvController_Put_NewKeyIs201_AndTheStoreSawTheCommand()

@@ -16,6 +16,7 @@ internal sealed class UmpDispatcherFactory<TReq, TReply, TErr, [DynamicallyAcces
 {
     private readonly Lock _lock = new();
     private readonly List<UmpDispatcher<TReq, TReply, TErr>> _live = [];
+    private readonly UmpFilterRegistration<TReq, TReply, TErr>[] _filters = [.. services.GetKeyedServices<UmpFilterRegistration<TReq, TReply, TErr>>(name)];
 
     public string DisplayName { get; } = UmpServerOptionsConstants.DisplayName(name);
 
@@ -32,7 +33,7 @@ internal sealed class UmpDispatcherFactory<TReq, TReply, TErr, [DynamicallyAcces
     public UmpDispatcher<TReq, TReply, TErr> CreateDispatcher()
     {
         var options = services.GetRequiredService<IOptionsMonitor<UmpServerOptions>>().Get(name);
-        var activator = new HandlerActivator<TReq, TReply, TErr, THandler>(services, options.HandlerLifetime);
+        var activator = new HandlerActivator<TReq, TReply, TErr, THandler>(services, options.HandlerLifetime, name, _filters);
         var dispatcher = new UmpDispatcher<TReq, TReply, TErr>(name, options, services, services.GetRequiredService<UmpMetrics>(), activator, Forget);
         lock (_lock)
         {
