@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of src/ with Stryker.NET (pinned in dotnet-tools.json); not part of .ci/run: it takes hours here.
 #   eng/mutation.sh                  every project, one at a time
-#   eng/mutation.sh Ump.Hosting      one project (Ump, Ump.Hosting or Ump.Orleans)
+#   eng/mutation.sh Ump.Hosting      one project (Ump, Ump.Hosting, Ump.Testing or Ump.Orleans)
 # Each project runs with the test project that covers it (eng/mutation/<project>.json holds what is excluded and why),
 # with per-test coverage; the soak test is filtered out (it kills no mutant the contract tests leave alive, and a run
 # of it per mutant would take days). The summary (score per project and per file, surviving mutants) is written to
@@ -9,9 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-concurrency="${UMP_MUTATION_CONCURRENCY:-2}"
+# One mutant at a time: Stryker.NET 5 under-reports kills on the Microsoft.Testing.Platform runner when it runs several
+# test processes at once (stryker-net issue 3832).
+concurrency="${UMP_MUTATION_CONCURRENCY:-1}"
+# The test projects build on Microsoft.Testing.Platform for this run (tests/Directory.Build.props).
+export UmpMutationRun=true
 projects=("$@")
-[ ${#projects[@]} -gt 0 ] || projects=(Ump Ump.Hosting Ump.Orleans)
+[ ${#projects[@]} -gt 0 ] || projects=(Ump Ump.Hosting Ump.Testing Ump.Orleans)
 
 dotnet tool restore >/dev/null
 reports=()
