@@ -199,4 +199,36 @@ public sealed class ErrorMessageTests
         Assert.True(default(ReplyContext<int, string>) == default);
         Assert.True(a.Reply(10) && b.Reply(20));
     }
+
+    [Fact]
+    public async Task MisusedValueTasks_SayHowToAwaitThem()
+    {
+        var (server, client) = UmpChannel.Create<int, int, string>();
+        using var _ = server;
+        using var __ = client;
+        var pending = client.RequestAsync(1);
+
+        var early = Assert.Throws<InvalidOperationException>(() => pending.GetAwaiter().GetResult());
+        server.Wait().Reply.Reply(2);
+        Assert.Equal(2, await pending.AsTask().Within());
+        var twice = Assert.Throws<InvalidOperationException>(() => pending.GetAwaiter().GetResult());
+
+        Assert.Contains("Await the ValueTask", early.Message, StringComparison.Ordinal);
+        Assert.Contains("may be awaited only once", twice.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WaitReply_DisposedDuringAWait_SaysTheWaitWasGivenUp()
+    {
+        var (server, client) = UmpChannel.Create<int, int, string>();
+        using var _ = server;
+        using var __ = client;
+        var wait = client.Send(1);
+        var waiting = wait.WaitAsync().AsTask();
+
+        wait.Dispose();
+
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.Within());
+        Assert.Contains("disposed while a wait on it was in progress", e.Message, StringComparison.Ordinal);
+    }
 }
