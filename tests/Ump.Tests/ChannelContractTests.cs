@@ -79,6 +79,8 @@ public abstract class ChannelContractTests
 
         var ex = await Assert.ThrowsAsync<UmpException>(() => call.Within());
         Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
+        // The caller learns the context was collected, not abandoned: the handler lost it without answering.
+        Assert.Contains("garbage-collected without Reply or Fail", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
