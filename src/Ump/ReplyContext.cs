@@ -73,7 +73,7 @@ public readonly struct ReplyContext<TReply, TErr> : IDisposable, IEquatable<Repl
     public bool Fail(TErr error)
     {
         var responder = Responder;
-        // Stryker disable once Statement : equivalent; Responder.Fail throws the same for a used context (this check only spares building the exception).
+        // Stryker disable once Statement,Block : equivalent; Responder.Fail throws the same for a used context (this check only spares building the exception).
         if (!responder.IsLive(_version))
         {
             ThrowHelper.ThrowReplyContextUsed();
