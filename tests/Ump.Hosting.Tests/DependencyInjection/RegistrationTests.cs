@@ -130,6 +130,18 @@ public sealed class RegistrationTests
         Assert.Contains("Ump server 'grain': MaxConcurrency", Assert.Single(ex.Failures), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AddUmpDispatcher_InvalidOptions_HostStartThrowsThoughNoDispatcherIsMade()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.Services.AddUmpDispatcher<int, int, NoError, EchoHandler>("grain", o => o.Capacity = 0);
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().Within());
+
+        Assert.Contains("Ump server 'grain': Capacity", Assert.Single(ex.Failures), StringComparison.Ordinal);
+    }
+
     private static async Task<HealthReportEntry> CheckAsync(IHost host, string name)
     {
         var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == name).Within();

@@ -163,7 +163,6 @@ internal sealed class UmpServerDiagnostics : UmpChannelObserver
             queueWait.Record(_time.GetElapsedTime(request!.SentTimestamp, started).TotalSeconds, ServerTag);
         }
 
-        // Stryker disable once Conditional : equivalent; StartActivity returns null for a source without listeners (the check only spares building its arguments).
         var activity = ActivitySource.HasListeners()
             ? ActivitySource.StartActivity(UmpTelemetryNames.HandleActivity, ActivityKind.Server, request?.Parent ?? default, _activityTags)
             : null;
