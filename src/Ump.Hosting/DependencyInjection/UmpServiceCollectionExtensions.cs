@@ -210,6 +210,7 @@ public static class UmpServiceCollectionExtensions
     private static void RegisterDefinition<TReq, TReply, TErr, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(IServiceCollection services, string name)
         where THandler : class, IUmpHandler<TReq, TReply, TErr>
     {
+        // Stryker disable once Statement : equivalent; AddOptions<UmpServerOptions>(name) on the next line calls services.AddOptions() itself.
         services.AddOptions();
         services.AddOptions<UmpServerOptions>(name).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UmpServerOptions>, UmpServerOptionsValidator>());

@@ -11,7 +11,9 @@ internal sealed class UmpHostedServer<TReq, TReply, TErr>(UmpDispatcher<TReq, TR
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Stryker disable once Boolean : equivalent; dispatcher.StartAsync returns a completed task (or throws), so this await never resumes on a captured context.
         await dispatcher.StartAsync(cancellationToken).ConfigureAwait(false);
+        // Stryker disable once Boolean : equivalent; BackgroundService.StartAsync returns a completed task, so this await never resumes on a captured context.
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -31,6 +33,7 @@ internal sealed class UmpHostedServer<TReq, TReply, TErr>(UmpDispatcher<TReq, TR
 
         // The drain is over (or was cut short), so the base class need not wait for the loop: a handler that ignores its
         // token may keep it running.
+        // Stryker disable once Statement,Boolean : equivalent; the stop above completes with dispatcher.Completion (the ExecuteTask, which ignores its token), so the base class has nothing to cancel or wait for and returns a completed task.
         await base.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
     }
 

@@ -80,6 +80,7 @@ internal sealed class UmpMetrics
     private Measurement<int>[] Observe(Func<UmpServerDiagnostics, int> value)
     {
         var servers = Volatile.Read(ref _servers);
+        // Stryker disable once Block : equivalent; the loop below gives the same one measurement for one server (this only spares the dictionary).
         if (servers.Length == 1)
         {
             return [new Measurement<int>(value(servers[0]), servers[0].ServerTag)];
