@@ -32,7 +32,7 @@ internal sealed class UmpHostedServer<TReq, TReply, TErr>(UmpDispatcher<TReq, TR
         await dispatcher.StopAsync(cancellationToken).ConfigureAwait(false);
 
         // The drain is over (or was cut short) and the loop ended with it, even if a handler ignores its token: the base
-        // class is told not to wait, and only lets go of its stopping token.
+        // class only cancels its stopping token (which ExecuteAsync does not watch) and, told not to wait, returns.
         // Stryker disable once Statement,Boolean : equivalent; the stop above completes with dispatcher.Completion (the ExecuteTask, which ignores its token), so the base class has nothing to cancel or wait for and returns a completed task.
         await base.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
     }
