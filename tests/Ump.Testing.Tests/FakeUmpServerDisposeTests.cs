@@ -113,4 +113,41 @@ public sealed class FakeUmpServerDisposeTests
             Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
         }
     }
+
+    [Fact]
+    public async Task DisposeAsync_WhileAScriptedReplyFunctionRuns_WaitsForItToReturn()
+    {
+        var entered = Bounded.NewSignal();
+        using var gate = new ManualResetEventSlim();
+        var fake = new FakeUmpServer<int, string, TestError>();
+        fake.OnNext().Reply(_ =>
+        {
+            entered.SetResult();
+            gate.Wait(Bounded.Timeout);
+            return "scripted";
+        });
+        var call = fake.Client.RequestAsync(1).AsTask();
+        await entered.Task.Within();
+
+        var disposing = fake.DisposeAsync().AsTask();
+        await Bounded.StillPending(disposing);
+        gate.Set();
+
+        await disposing.Within();
+        Assert.Equal("scripted", await call.Within());
+    }
+
+    [Fact]
+    public async Task AsyncFunction_ThrowsAppError_CallerGetsTheError()
+    {
+        await using var fake = new FakeUmpServer<int, string, TestError>(async (n, _) =>
+        {
+            await Task.Yield();
+            throw new UmpException<TestError>(TestError.NotFound);
+        });
+
+        var ex = await Assert.ThrowsAsync<UmpException<TestError>>(() => fake.Client.RequestAsync(1).Within());
+
+        Assert.Equal(TestError.NotFound, ex.Error);
+    }
 }
