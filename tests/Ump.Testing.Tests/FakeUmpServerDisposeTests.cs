@@ -115,11 +115,11 @@ public sealed class FakeUmpServerDisposeTests
     }
 
     [Fact]
-    public async Task DisposeAsync_WhileAScriptedReplyFunctionRuns_WaitsForItToReturn()
+    public async Task DisposeAsync_WhileAScriptedReplyFunctionRuns_WaitsForIt_AndItsReplyIsDelivered()
     {
         var entered = Bounded.NewSignal();
         using var gate = new ManualResetEventSlim();
-        var fake = new FakeUmpServer<int, string, TestError>();
+        var fake = new FakeUmpServer<int, string, TestError>(n => "function");
         fake.OnNext().Reply(_ =>
         {
             entered.SetResult();
