@@ -99,9 +99,9 @@ public sealed class UmpHandlerRun<TReq, TReply, TErr>
     {
         using (server)
         {
+            // Stryker disable once Block,Statement,String : unreachable; the request was sent just before on an unbounded channel, so TryWait always takes it.
             if (!server.TryWait(out var request, out var reply))
             {
-                // Stryker disable once Statement,String : unreachable; the request was sent just before on an unbounded channel, so TryWait always takes it.
                 throw new UnreachableException("The request sent on an unbounded channel was not there to take.");
             }
 

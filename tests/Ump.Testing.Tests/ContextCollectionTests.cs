@@ -75,6 +75,42 @@ public sealed class ContextCollectionTests
     }
 
     [Fact]
+    public async Task RunAsync_ForgottenContextAlreadyInTheOldestGeneration_NoReply()
+    {
+        var handler = new LambdaHandler((_, reply, _) =>
+        {
+            // The context survives two full collections while the handler holds it: only a full collection finds it forgotten.
+            GC.Collect();
+            GC.Collect();
+            GC.KeepAlive(reply);
+            return default;
+        });
+
+        for (var request = 0; request < 3; request++)
+        {
+            var outcome = await UmpHandlerTester.RunAsync(handler, request, TestToken);
+
+            Assert.Equal(UmpHandlerOutcomeKind.NoReply, outcome.Kind);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_ContextLetGoOfOnlyAfterThreeCollections_StillNoReply()
+    {
+        var holder = new StrongBox<ReplyContext<string, TestError>>();
+        var handler = new LambdaHandler((_, reply, _) =>
+        {
+            holder.Value = reply;
+            return default;
+        });
+        StartCollectionCountdown(holder, collections: 3);
+
+        var outcome = await UmpHandlerTester.RunAsync(handler, 1, TestToken);
+
+        Assert.Equal(UmpHandlerOutcomeKind.NoReply, outcome.Kind);
+    }
+
+    [Fact]
     public async Task Dispose_HoldNobodyWaitedOn_LeavesNoUnobservedTaskException()
     {
         var unobserved = new ConcurrentQueue<Exception>();
@@ -111,6 +147,29 @@ public sealed class ContextCollectionTests
         var fake = new FakeUmpServer<int, string, TestError>();
         _ = fake.OnNext().Hold();
         return fake.DisposeAsync().AsTask().Within();
+    }
+
+    // Unreachable from the start: only the finalizer queue knows it, so each full collection runs its finalizer once.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StartCollectionCountdown(StrongBox<ReplyContext<string, TestError>> holder, int collections) =>
+        _ = new CollectionCountdown(holder, collections);
+
+    /// <summary>Keeps a reply context referenced through a number of full collections, then lets go of it.</summary>
+    private sealed class CollectionCountdown(StrongBox<ReplyContext<string, TestError>> holder, int collections)
+    {
+        private int _left = collections;
+
+        ~CollectionCountdown()
+        {
+            if (--_left > 0)
+            {
+                GC.ReRegisterForFinalize(this);
+            }
+            else
+            {
+                holder.Value = default;
+            }
+        }
     }
 
     private sealed class ContextKeepingFilter : IUmpFilter<int, string, TestError>
