@@ -150,4 +150,23 @@ public sealed class FakeUmpServerDisposeTests
 
         Assert.Equal(TestError.NotFound, ex.Error);
     }
+
+    [Fact]
+    public async Task Dispose_WhileARequestIsBeingPickedForAHold_CallerGetsServerDisappeared()
+    {
+        var fake = new FakeUmpServer<int, string, TestError>();
+        // The script's predicate runs on the fake's loop as the request is picked: disposing there is the instant a
+        // Dispose on another thread could hit, between the pick and the hold taking the request.
+        var hold = fake.On(_ =>
+        {
+            fake.Dispose();
+            return true;
+        }).Hold();
+
+        var call = fake.Client.RequestAsync(1).AsTask();
+
+        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
+        Assert.Equal(0, hold.Count);
+        Assert.Throws<ObjectDisposedException>(() => hold.Reply("late"));
+    }
 }
