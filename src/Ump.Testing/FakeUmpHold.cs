@@ -128,6 +128,7 @@ public sealed class FakeUmpHold<TReq, TReply, TErr>
 
     private void Release(ScriptedAnswer<TReq, TReply, TErr> answer)
     {
+        // Stryker disable once Statement : equivalent; a disposed fake has aborted its holds, and the check of _aborted below throws the same (a Release racing the dispose may go either way).
         _owner.ThrowIfDisposed();
         (TReq Request, ReplyContext<TReply, TErr> Reply)[] held;
         lock (_gate)

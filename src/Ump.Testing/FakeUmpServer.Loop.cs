@@ -19,6 +19,7 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
     private static HandlerInvoker<TReq, TReply, TErr> FromFunction(Func<TReq, CancellationToken, ValueTask<TReply>> replyAsync)
     {
         ArgumentNullException.ThrowIfNull(replyAsync);
+        // Stryker disable once Boolean : equivalent; awaited on the fake's loop, a thread-pool thread with no synchronization context or task scheduler to resume on.
         return async (request, context, cancellationToken) => context.Reply(await replyAsync(request, cancellationToken).ConfigureAwait(false));
     }
 
@@ -35,6 +36,7 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
             try
             {
                 // No named local for the taken request: nothing in this loop may keep a reply context reachable.
+                // Stryker disable once Boolean : equivalent; the loop runs on the thread pool (Task.Run, and waits completed from the pool), with no synchronization context or task scheduler to resume on.
                 Dispatch(await _server.WaitAsync(_stopping.Token).ConfigureAwait(false));
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or UmpException)
@@ -104,6 +106,7 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
         try
         {
             using var token = CancellationTokenSource.CreateLinkedTokenSource(reply.RequestAborted, _stopping.Token);
+            // Stryker disable once Boolean : equivalent; called from the fake's loop, a thread-pool thread with no synchronization context or task scheduler to resume on.
             await _respond!(request, reply, token.Token).ConfigureAwait(false);
         }
         catch (UmpException<TErr> ex) when (_errorsFromExceptions)
@@ -143,11 +146,13 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr>
         {
             if (_disposed)
             {
+                // Stryker disable once Statement : equivalent; a second stop finds nothing running or held, and disposing the server, cancelling and closing again are no-ops.
                 return;
             }
 
             _disposed = true;
             running = [.. _running];
+            // Stryker disable once Statement : equivalent; only Stop reads the set, and its body runs once (a later RespondAsync removes its own entry anyway).
             _running.Clear();
             holds = [.. _scripts.Select(s => s.Hold).OfType<FakeUmpHold<TReq, TReply, TErr>>()];
         }

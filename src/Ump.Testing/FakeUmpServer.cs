@@ -46,6 +46,7 @@ public sealed partial class FakeUmpServer<TReq, TReply, TErr> : IDisposable, IAs
     /// <param name="options">The channel's options, such as a <c>RequestTimeout</c> with a fake <see cref="TimeProvider"/>; <see langword="null"/> for the defaults.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = OverloadsJustification)]
     public FakeUmpServer(UmpChannelOptions? options = null)
+        // Stryker disable once Boolean : equivalent; without a function or handler nothing reads the flag (scripts answer without it).
         : this(null, errorsFromExceptions: false, options)
     {
     }

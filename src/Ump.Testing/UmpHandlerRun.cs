@@ -99,6 +99,7 @@ public sealed class UmpHandlerRun<TReq, TReply, TErr>
     {
         using (server)
         {
+            // Stryker disable once Block,Statement,String : unreachable; the request was sent just before on an unbounded channel, so TryWait always takes it.
             if (!server.TryWait(out var request, out var reply))
             {
                 throw new UnreachableException("The request sent on an unbounded channel was not there to take.");
@@ -193,6 +194,7 @@ public sealed class UmpHandlerRun<TReq, TReply, TErr>
     private async Task<UmpHandlerOutcome<TReply, TErr>> OutcomeAsync()
     {
         var returned = await Returned.ConfigureAwait(false);
+        // Stryker disable once Boolean : equivalent; a Pending outcome only ever comes after ContextCollectedAsync's timer delays, so this runs on the thread pool, with no caller context to resume on.
         return returned.Kind == UmpHandlerOutcomeKind.Pending ? await _answer.ConfigureAwait(false) : returned;
     }
 }

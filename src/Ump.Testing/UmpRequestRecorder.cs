@@ -21,7 +21,11 @@ public sealed class UmpRequestRecorder<TReq, TReply, TErr>
     internal UmpRequestRecorder(string serverName)
     {
         ServerName = serverName;
-        _requests = new($"Ump server '{(serverName.Length == 0 ? "(unnamed)" : serverName)}'", nameof(UmpRequestRecorder<TReq, TReply, TErr>), string.Empty);
+        _requests = new(
+            $"Ump server '{(serverName.Length == 0 ? "(unnamed)" : serverName)}'",
+            nameof(UmpRequestRecorder<TReq, TReply, TErr>),
+            // Stryker disable once String : equivalent; a recorder's log is never closed, so its advice for a closed log is never shown.
+            string.Empty);
     }
 
     /// <summary>Gets the name of the server it records (empty for the unnamed server).</summary>

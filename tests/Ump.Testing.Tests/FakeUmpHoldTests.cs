@@ -100,4 +100,34 @@ public sealed class FakeUmpHoldTests
         hold.Reply("held");
         Assert.Equal("held", await held.Within());
     }
+
+    [Fact]
+    public async Task Hold_AfterRelease_LaterRequestsAreAnsweredAndNotHeld()
+    {
+        await using var fake = new FakeUmpServer<int, string, TestError>();
+        var hold = fake.OnNext(3).Hold();
+        hold.Reply("released");
+
+        Assert.Equal("released", await fake.Client.RequestAsync(1).Within());
+        Assert.Equal("released", await fake.Client.RequestAsync(2).Within());
+
+        Assert.Equal(0, hold.Count);
+    }
+
+    [Fact]
+    public async Task Hold_FakeDisposed_HoldsNothingAnymore()
+    {
+        var fake = new FakeUmpServer<int, string, TestError>();
+        var hold = fake.OnNext(2).Hold();
+        var calls = new[] { fake.Client.RequestAsync(1).AsTask(), fake.Client.RequestAsync(2).AsTask() };
+        await Bounded.Until(() => hold.Count == 2, "the hold has both requests");
+
+        await fake.DisposeAsync();
+
+        Assert.Equal(0, hold.Count);
+        foreach (var call in calls)
+        {
+            Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
+        }
+    }
 }

@@ -113,4 +113,60 @@ public sealed class FakeUmpServerDisposeTests
             Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
         }
     }
+
+    [Fact]
+    public async Task DisposeAsync_WhileAScriptedReplyFunctionRuns_WaitsForIt_AndItsReplyIsDelivered()
+    {
+        var entered = Bounded.NewSignal();
+        using var gate = new ManualResetEventSlim();
+        var fake = new FakeUmpServer<int, string, TestError>(n => "function");
+        fake.OnNext().Reply(_ =>
+        {
+            entered.SetResult();
+            gate.Wait(Bounded.Timeout);
+            return "scripted";
+        });
+        var call = fake.Client.RequestAsync(1).AsTask();
+        await entered.Task.Within();
+
+        var disposing = fake.DisposeAsync().AsTask();
+        await Bounded.StillPending(disposing);
+        gate.Set();
+
+        await disposing.Within();
+        Assert.Equal("scripted", await call.Within());
+    }
+
+    [Fact]
+    public async Task AsyncFunction_ThrowsAppError_CallerGetsTheError()
+    {
+        await using var fake = new FakeUmpServer<int, string, TestError>(async (n, _) =>
+        {
+            await Task.Yield();
+            throw new UmpException<TestError>(TestError.NotFound);
+        });
+
+        var ex = await Assert.ThrowsAsync<UmpException<TestError>>(() => fake.Client.RequestAsync(1).Within());
+
+        Assert.Equal(TestError.NotFound, ex.Error);
+    }
+
+    [Fact]
+    public async Task Dispose_WhileARequestIsBeingPickedForAHold_CallerGetsServerDisappeared()
+    {
+        var fake = new FakeUmpServer<int, string, TestError>();
+        // The script's predicate runs on the fake's loop as the request is picked: disposing there is the instant a
+        // Dispose on another thread could hit, between the pick and the hold taking the request.
+        var hold = fake.On(_ =>
+        {
+            fake.Dispose();
+            return true;
+        }).Hold();
+
+        var call = fake.Client.RequestAsync(1).AsTask();
+
+        Assert.Equal(UmpErrorKind.ServerDisappeared, (await Assert.ThrowsAsync<UmpException>(() => call.Within())).Kind);
+        Assert.Equal(0, hold.Count);
+        Assert.Throws<ObjectDisposedException>(() => hold.Reply("late"));
+    }
 }

@@ -422,4 +422,29 @@ public sealed class UmpHandlerTesterTests
         Assert.Contains(nameof(IFormatProvider), ex.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidOperationException>(() => UmpHandlerTester.RunAsync<int, string, TestError, NeedsMissingServiceHandler>(services, 1, TestToken));
     }
+
+    [Fact]
+    public async Task Cancel_HandlerThrowsItsOwnCancellation_CanceledWithTheHandlersException()
+    {
+        var handler = new LambdaHandler(async (_, _, ct) =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new OperationCanceledException("the handler gave up", ct);
+            }
+        });
+
+        var run = UmpHandlerTester.Start(handler, 1);
+        run.Cancel();
+        var returned = await run.Returned.Within();
+        var outcome = await run.WaitForOutcomeAsync(Bounded.Timeout, TestToken);
+
+        Assert.Equal(UmpHandlerOutcomeKind.Canceled, returned.Kind);
+        Assert.Equal("the handler gave up", returned.Exception.Message);
+        Assert.Same(returned, outcome);
+    }
 }

@@ -37,6 +37,7 @@ internal sealed class ScopedHandlerInvocation<TReq, TReply, TErr, [DynamicallyAc
 
     public ValueTask InvokeAsync(TReq request, ReplyContext<TReply, TErr> reply, CancellationToken cancellationToken)
     {
+        // Stryker disable once String : unreachable; a run calls its invocation exactly once.
         var handler = _handler ?? throw new InvalidOperationException("This handler call has already been made.");
         var scope = _scope!.Value;
         _handler = null;
