@@ -45,9 +45,9 @@ def project_of(report):
 
 
 def mutated(mutants):
-    # A file outside a run's UMP_MUTATE still lists its mutants, every one Ignored (by the mutate filter or by a
-    # `// Stryker disable` comment); a file the run mutated has at least one mutant that was built or tested.
-    return any(m["status"] != "Ignored" for m in mutants)
+    # A file outside a run's UMP_MUTATE still lists its mutants: Ignored (by the mutate filter or by a
+    # `// Stryker disable` comment) or CompileError; a file the run mutated has at least one mutant that was tested.
+    return any(m["status"] in DETECTED | UNDETECTED for m in mutants)
 
 
 def merge(project, project_runs):
