@@ -60,6 +60,7 @@ internal struct SyncHandshake
     internal void Wait<T>(ref ManualResetValueTaskSourceCore<T> source)
     {
         var spinner = default(SpinWait);
+        // Stryker disable once Equality : equivalent; the spin only saves blocking on the event, and the checks below handle an outcome that is there or not, however long it spun.
         while (source.GetStatus(source.Version) == ValueTaskSourceStatus.Pending && spinner.Count < SpinsBeforeBlocking)
         {
             spinner.SpinOnce(sleep1Threshold: -1);
@@ -70,6 +71,7 @@ internal struct SyncHandshake
             return;
         }
 
+        // Stryker disable once Assignment,Boolean : equivalent; a fresh event per blocking wait only allocates, as the completer Sets the one in the field, and an initially set event is Reset below before any wait.
         var waitEvent = _event ??= new ManualResetEventSlim(false);
         if (Volatile.Read(ref _state) == NoWaiter)
         {
@@ -81,9 +83,11 @@ internal struct SyncHandshake
         if (Interlocked.CompareExchange(ref _state, Waiter, NoWaiter) == Signaled)
         {
             // The completer decided not to Set the event; it is between that decision and publishing the outcome.
+            // Stryker disable once Statement : equivalent; only how soon the spin yields the thread, not when it ends.
             spinner.Reset();
             while (source.GetStatus(source.Version) == ValueTaskSourceStatus.Pending)
             {
+                // Stryker disable once Statement : equivalent; a spin without pauses ends at the same outcome, only burning more of the core meanwhile.
                 spinner.SpinOnce();
             }
 
