@@ -107,6 +107,30 @@ public sealed class ReplySlotTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => afterDispose.Within());
     }
 
+    [Fact]
+    public async Task SendAsync_TokenFiringAfterItWaitedForRoom_LeavesTheRequestQueued()
+    {
+        var (server, client) = UmpChannel.Create<int, int, NoError>(new() { Capacity = 1 });
+        using var ownedServer = server;
+        using var ownedClient = client;
+        using var cts = new CancellationTokenSource();
+
+        var first = client.RequestAsync(1).AsTask();
+        var send = client.SendAsync(2, cts.Token);
+        Assert.False(send.IsCompleted, "The queue is full: the send waits for room.");
+        var (request, reply) = await server.WaitAsync().Within();
+        Assert.True(reply.Reply(request));
+        using var wait = await send.Within();
+
+        // The send's token ended only the send, which is over: the request stays in the queue.
+        cts.Cancel();
+        Assert.True(server.TryWait(out request, out reply), "The request was withdrawn by a token that only ended its send.");
+        Assert.Equal(2, request);
+        Assert.True(reply.Reply(20));
+        Assert.Equal(20, await wait.WaitAsync().Within());
+        Assert.Equal(1, await first.Within());
+    }
+
     public enum Ending
     {
         RequestAsyncReplied,
