@@ -223,9 +223,9 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     internal void GiveUp(int token, Exception reason)
     {
         var state = Volatile.Read(ref _state);
+        // Stryker disable once Statement,Block : equivalent; every step below compares the token again (TryWithdraw and TryTransition in their CAS, PhaseFor gives Free for another token), so a stale give-up does nothing either way.
         if (TokenOf(state) != token)
         {
-            // Stryker disable once Statement : equivalent; every step below compares the token again (TryWithdraw and TryTransition in their CAS, PhaseFor gives Free for another token), so a stale give-up does nothing either way.
             return;
         }
 

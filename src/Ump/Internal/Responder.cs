@@ -145,9 +145,9 @@ internal sealed class Responder<TReply, TErr>
         slot = _slot!;
         token = _slotToken;
         _slot = null;
+        // Stryker disable once Statement,Block : equivalent; the finalizer of a claimed responder finds its version odd and does nothing, this only spares it the finalizer queue.
         if (!_owner.ResponderPool.Return(this))
         {
-            // Stryker disable once Statement : equivalent; the finalizer of a claimed responder finds its version odd and does nothing, this only spares it the finalizer queue.
             GC.SuppressFinalize(this);
         }
 

