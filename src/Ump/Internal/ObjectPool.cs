@@ -54,6 +54,7 @@ internal sealed class ObjectPool<T>
             }
         }
 
+        // Stryker disable once Boolean : equivalent; the result only decides whether a dropped object's finalizer is suppressed, and a dropped responder (claimed) or waiter (reset) gives its finalizer nothing to do.
         return false;
     }
 }

@@ -92,6 +92,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     /// <summary>Starts a new request. The slot is not yet visible to any other thread.</summary>
     internal int Begin(bool callerMayGiveUp, object? observerState)
     {
+        // Stryker disable once Arithmetic : equivalent; a token only has to differ from the slot's earlier ones, and counting down never repeats one either (until 2^32 uses).
         var token = unchecked(_token + 1);
         _token = token;
         _observerState = observerState;
@@ -103,6 +104,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
 
     internal static long Pack(int token, int phase) => ((long)token << 32) | (uint)phase;
 
+    // Stryker disable once Bitwise : equivalent; the cast to int keeps only the low 32 bits of the shifted value, which an arithmetic and a logical shift give alike.
     internal static int TokenOf(long state) => (int)(state >> 32);
 
     internal static int PhaseOf(long state) => (int)(state & 0xFFFF_FFFF);
@@ -221,6 +223,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
     internal void GiveUp(int token, Exception reason)
     {
         var state = Volatile.Read(ref _state);
+        // Stryker disable once Statement,Block : equivalent; every step below compares the token again (TryWithdraw and TryTransition in their CAS, PhaseFor gives Free for another token), so a stale give-up does nothing either way.
         if (TokenOf(state) != token)
         {
             return;
@@ -234,6 +237,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
             {
                 SetError(reason);
                 admission?.TrySetException(reason);
+                // Stryker disable once Statement : equivalent; the withdrawn request is Completed (or recycled under a new token), so the abort step below finds no Taken phase and returns.
                 return;
             }
 
@@ -268,6 +272,7 @@ internal sealed class ReplySlot<TReply, TErr> : IValueTaskSource<TReply>
         }
 
         var state = Volatile.Read(ref _state);
+        // Stryker disable once Logical : equivalent; for another token or a given-up request the code below returns a canceled token as well (after making a CancellationTokenSource nobody else sees).
         if (TokenOf(state) != token || PhaseOf(state) is GivenUp or Free)
         {
             // The reply context is still live, so only the caller can have ended the request: it gave up

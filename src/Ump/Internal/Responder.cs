@@ -29,6 +29,7 @@ internal sealed class Responder<TReply, TErr>
     ~Responder()
     {
         var version = Volatile.Read(ref _version);
+        // Stryker disable once Logical,Arithmetic : equivalent; the object is unreachable, so no claim can race this one and nobody reads the version again, and an odd (claimed) version always comes with _slot cleared.
         if ((version & 1) == 0 && Interlocked.CompareExchange(ref _version, version + 1, version) == version &&
             _slot is { } slot)
         {
@@ -100,6 +101,7 @@ internal sealed class Responder<TReply, TErr>
 
     internal object? GetObserverState(int version)
     {
+        // Stryker disable once Block : equivalent; the seqlock re-check below returns null for the same condition.
         if (Volatile.Read(ref _version) != version)
         {
             return null;
@@ -113,6 +115,7 @@ internal sealed class Responder<TReply, TErr>
     internal CancellationToken GetRequestAborted(int version)
     {
         // Seqlock-style read: the slot fields are consistent if the version is unchanged around them.
+        // Stryker disable once Block : equivalent; the seqlock re-check below returns None for the same condition.
         if (Volatile.Read(ref _version) != version)
         {
             return CancellationToken.None;
@@ -142,6 +145,7 @@ internal sealed class Responder<TReply, TErr>
         slot = _slot!;
         token = _slotToken;
         _slot = null;
+        // Stryker disable once Statement,Block : equivalent; the finalizer of a claimed responder finds its version odd and does nothing, this only spares it the finalizer queue.
         if (!_owner.ResponderPool.Return(this))
         {
             GC.SuppressFinalize(this);

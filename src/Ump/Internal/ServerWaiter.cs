@@ -46,6 +46,7 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
         _owner = owner;
 
         // Continuations run inline in Execute, which is already on the thread pool (or are posted to a captured context).
+        // Stryker disable once Boolean : equivalent; the continuation would only hop once more through the thread pool, from a work item that already runs there.
         _vts.RunContinuationsAsynchronously = false;
     }
 
@@ -98,6 +99,7 @@ internal sealed class ServerWaiter<TReq, TReply, TErr> : IValueTaskSource<(TReq 
         {
             _item = item;
             _error = error;
+            // Stryker disable once Boolean : equivalent; which thread-pool queue runs the hand-off changes only how the server batches requests (performance), not what it receives.
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }

@@ -60,16 +60,19 @@ internal struct SyncHandshake
     internal void Wait<T>(ref ManualResetValueTaskSourceCore<T> source)
     {
         var spinner = default(SpinWait);
+        // Stryker disable once Equality : equivalent; the spin only saves blocking on the event, and the checks below handle an outcome that is there or not, however long it spun.
         while (source.GetStatus(source.Version) == ValueTaskSourceStatus.Pending && spinner.Count < SpinsBeforeBlocking)
         {
             spinner.SpinOnce(sleep1Threshold: -1);
         }
 
+        // Stryker disable once Statement,Block : equivalent; an outcome already published came through Claim, which left Signaled, so the handshake below takes the spin branch and returns at once (having only made the event).
         if (source.GetStatus(source.Version) != ValueTaskSourceStatus.Pending)
         {
             return;
         }
 
+        // Stryker disable once Assignment,Boolean : equivalent; a fresh event per blocking wait only allocates, as the completer Sets the one in the field, and an initially set event is Reset below before any wait.
         var waitEvent = _event ??= new ManualResetEventSlim(false);
         if (Volatile.Read(ref _state) == NoWaiter)
         {
@@ -81,7 +84,9 @@ internal struct SyncHandshake
         if (Interlocked.CompareExchange(ref _state, Waiter, NoWaiter) == Signaled)
         {
             // The completer decided not to Set the event; it is between that decision and publishing the outcome.
+            // Stryker disable once Statement : equivalent; only how soon the spin yields the thread, not when it ends.
             spinner.Reset();
+            // Stryker disable once Statement,Block : equivalent; a spin without pauses ends at the same outcome, only burning more of the core meanwhile.
             while (source.GetStatus(source.Version) == ValueTaskSourceStatus.Pending)
             {
                 spinner.SpinOnce();
