@@ -145,10 +145,10 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
 
     internal void ReturnWaiter(ServerWaiter<TReq, TReply, TErr> waiter)
     {
+        // Stryker disable once Statement,Block : equivalent; GetResult reset the waiter before returning it, so its finalizer finds no result and does nothing.
         if (!_waiterPool.Return(waiter))
         {
             // Dropped, and holding nothing: its safety-net finalizer has nothing to do.
-            // Stryker disable once Statement : equivalent; GetResult reset the waiter before returning it, so its finalizer finds no result and does nothing.
             GC.SuppressFinalize(waiter);
         }
     }
@@ -175,6 +175,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
             // Senders read the flag under this lock, so none can queue behind it; lock-free takes need not see it at
             // once, because they only take what was queued before.
             _completed = true;
+            // Stryker disable once Equality : the >= 0 mutant is equivalent; with no waiting server the drain returns an empty array and releases nobody.
             if (_waiters.Count > 0)
             {
                 released = DrainWaitersLocked();
