@@ -27,6 +27,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
         SchedulePoint.Reached("Send.BeforeLock");
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
             if (_serverDisposed || _completed)
             {
@@ -50,6 +51,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
                 _blockedLive++;
             }
 
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
         }
 
@@ -84,6 +86,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
         SchedulePoint.Reached("Withdraw.BeforeLock");
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
             // Disposal moves every queued and parked entry on under this lock, so a request still found here means a live server.
             if (slot.TryTransition(token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.GivenUp))
@@ -114,6 +117,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
                 withdrawn = false;
             }
 
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
         }
 

@@ -21,6 +21,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
         SchedulePoint.Reached("Wait.BeforeLock");
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
             if (_serverDisposed)
             {
@@ -43,6 +44,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
                 }
             }
 
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
         }
 
@@ -78,6 +80,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
         SchedulePoint.Reached("TryTake.BeforeLock");
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
             if (_serverDisposed)
             {
@@ -86,6 +89,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
 
             got = TryTakeLocked(out taken, ref admitted);
             clientsGone = !got && (_clients == 0 || _completed);
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
         }
 
@@ -108,7 +112,9 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
     /// <summary>The take of an unbounded channel that skips the lock (see the remarks); false sends the caller to the locked path.</summary>
     private bool TryTakeWithoutLock(out (TReq Request, ReplyContext<TReply, TErr> Reply) item)
     {
-        if (TakeWithoutLock && !_serverDisposed && TryTakeQueued(locked: false, out var taken))
+        if (TakeWithoutLock &&
+            // Stryker disable once Boolean : equivalent; the flag only sends the take to the locked path, which takes the same request or, once disposed (the queue is then empty for good), throws.
+            !_serverDisposed && TryTakeQueued(locked: false, out var taken))
         {
             item = (taken.Request, Bind(taken.Slot, taken.Token));
             return true;
@@ -122,12 +128,14 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
     {
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
             if (!waiter.IsQueued)
             {
                 return false;
             }
 
+            // Stryker disable once Boolean : equivalent; IsQueued is read only by this method, once per wait (the callback fires once), and the next wait sets it again before queuing.
             waiter.IsQueued = false;
             var removed = _waiters.Remove(waiter);
             Debug.Assert(removed);
@@ -137,6 +145,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
 
     internal void ReturnWaiter(ServerWaiter<TReq, TReply, TErr> waiter)
     {
+        // Stryker disable once Statement,Block : equivalent; GetResult reset the waiter before returning it, so its finalizer finds no result and does nothing.
         if (!_waiterPool.Return(waiter))
         {
             // Dropped, and holding nothing: its safety-net finalizer has nothing to do.
@@ -155,7 +164,9 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
         SchedulePoint.Reached("Complete.BeforeLock");
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
+            // Stryker disable once Logical,Statement,Block : equivalent; a completed server has no waiting server (WaitCore queues none), and a disposed one has none either and checks disposal before the flag everywhere, so completing again changes nothing.
             if (_serverDisposed || _completed)
             {
                 return;
@@ -164,11 +175,13 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
             // Senders read the flag under this lock, so none can queue behind it; lock-free takes need not see it at
             // once, because they only take what was queued before.
             _completed = true;
+            // Stryker disable once Equality : the >= 0 mutant is equivalent; with no waiting server the drain returns an empty array and releases nobody.
             if (_waiters.Count > 0)
             {
                 released = DrainWaitersLocked();
             }
 
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
         }
 
@@ -191,7 +204,9 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr>
         ServerWaiter<TReq, TReply, TErr>[] waiters;
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
+            // Stryker disable once Statement,Block : equivalent; after the first disposal the queue, the parked senders and the waiting servers stay empty (every path refuses a disposed server), so disposing again finds nothing to fail.
             if (_serverDisposed)
             {
                 return;

@@ -69,6 +69,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr> : ChannelCore<TRep
     {
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
             if (_clients == 0)
             {
@@ -86,9 +87,12 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr> : ChannelCore<TRep
         SchedulePoint.Reached("RemoveClient.BeforeLock");
         lock (_lock)
         {
+            // Stryker disable once Statement : equivalent; a debug-only invariant check (compiled out of release builds) that changes nothing while the invariants hold.
             AssertInvariants();
             _clients--;
-            if (_clients == 0 && _waiters.Count > 0)
+            if (_clients == 0 &&
+                // Stryker disable once Equality : the >= 0 mutant is equivalent; with no waiting server the drain returns an empty array and releases nobody.
+                _waiters.Count > 0)
             {
                 // A waiting server implies an empty queue: nothing is left that it could still receive.
                 orphaned = DrainWaitersLocked();
@@ -123,8 +127,10 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr> : ChannelCore<TRep
     private bool TryTakeQueued(bool locked, out QueueItem<TReq, TReply, TErr> item)
     {
         Debug.Assert(locked == _lock.IsHeldByCurrentThread && (locked || TakeWithoutLock));
+        // Stryker disable once Equality : the >= 0 mutant is equivalent; at zero every entry left is given up (its CAS fails and it is skipped), and one queued meanwhile is taken by the locked path instead: the count only spares those dequeues.
         while (Volatile.Read(ref _queuedLive) > 0 && _queue.TryDequeue(out item))
         {
+            // Stryker disable once Boolean : equivalent; the branch holds only a schedule point, which compiles to nothing outside the schedule tests.
             if (!locked)
             {
                 SchedulePoint.Reached("Take.AfterDequeue");
@@ -132,6 +138,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr> : ChannelCore<TRep
 
             if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Queued, ReplySlot<TReply, TErr>.Taken))
             {
+                // Stryker disable once Boolean : equivalent; the branch holds only a schedule point, which compiles to nothing outside the schedule tests.
                 if (!locked)
                 {
                     SchedulePoint.Reached("Take.AfterCas");
@@ -152,6 +159,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr> : ChannelCore<TRep
     private void PromoteLocked(ref TaskCompletionSource? admitted)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
+        // Stryker disable once Equality : the >= 0 mutant is equivalent; at zero every parked entry left is given up (its CAS fails and it is skipped): the count only spares those dequeues.
         while (_blockedLive > 0 && _blocked.TryDequeue(out var item))
         {
             if (item.Slot.TryTransition(item.Token, ReplySlot<TReply, TErr>.Blocked, ReplySlot<TReply, TErr>.Queued))
@@ -198,6 +206,7 @@ internal sealed partial class ChannelCore<TReq, TReply, TErr> : ChannelCore<TRep
 
         // A lock-free take uncounts just after its CAS, outside the lock: until then the count includes a request
         // already taken, so on an unbounded channel the count checks below can be one take behind.
+        // Stryker disable once Boolean : equivalent; it only selects which debug-only assertions run (compiled out of release builds).
         var queuedExact = !TakeWithoutLock;
         if (_serverDisposed)
         {

@@ -40,6 +40,7 @@ internal sealed class Deque<T>
     public bool Remove(T item)
     {
         var comparer = EqualityComparer<T>.Default;
+        // Stryker disable once Equality : the <= mutants of both loop bounds are equivalent; the search then also compares the slot past the end (cleared, or in a full buffer the head, compared first), and the shift also copies into the last slot, which the next line clears.
         for (var i = 0; i < _count; i++)
         {
             if (comparer.Equals(_array[(_head + i) % _array.Length], item))
@@ -55,6 +56,7 @@ internal sealed class Deque<T>
             }
         }
 
+        // Stryker disable once Boolean : equivalent; unreachable, the channel removes only a waiting server it knows is queued (IsQueued, under its lock), so the search always finds it.
         return false;
     }
 

@@ -51,6 +51,7 @@ internal struct InlineFirstQueue<T>
             return TryDequeue(out _);
         }
 
+        // Stryker disable once Boolean : equivalent; unreachable, the channel removes only a waiting server it knows is queued (IsQueued, under its lock), and with no rest that one is the first.
         return _rest?.Remove(item) ?? false;
     }
 
