@@ -93,6 +93,7 @@ public sealed partial class UmpDispatcher<TReq, TReply, TErr>
     {
         try
         {
+            // Stryker disable once Boolean : equivalent; the loop only ever continues from the server's wait and the semaphore's, which both complete on the thread pool, so no user context or scheduler is current here.
             await _slots!.WaitAsync(_aborted.Token).ConfigureAwait(false);
             return true;
         }
@@ -131,6 +132,7 @@ public sealed partial class UmpDispatcher<TReq, TReply, TErr>
         {
             reply.Abort();
             _diagnostics.HandlerEnded(call, null);
+            // Stryker disable once Statement : equivalent; a call is refused only once the drain is aborted, and after that the loop never takes a slot again (its wait is canceled, or the disposed server ends it).
             _slots?.Release();
             return;
         }

@@ -204,6 +204,7 @@ public sealed partial class UmpDispatcher<TReq, TReply, TErr> : IDisposable, IAs
         }
 
         _heartbeat?.Dispose();
+        // Stryker disable once Statement : equivalent; the stop above has already disposed the server, or the drain completed it with nothing queued or waiting: disposing it changes no outcome (later requests get ServerDisappeared either way).
         _server.Dispose();
         _rootClient.Dispose();
         _metrics.Remove(_diagnostics);

@@ -125,6 +125,7 @@ internal sealed class HandlerActivator<TReq, TReply, TErr, [DynamicallyAccessedM
             }
             else
             {
+                // Stryker disable once Boolean : equivalent; this runs from the loop, whose continuations the runtime never inlines under a user context or scheduler, and CreateAndHandleAsync restores any context its user code set: there is nothing to capture.
                 await CreateAndHandleAsync(scope.ServiceProvider, request, reply, cancellationToken).ConfigureAwait(false);
             }
         }
