@@ -22,7 +22,6 @@ internal sealed class RunningRequests<TReply, TErr>
     /// <summary>Adds a running request and returns its id.</summary>
     public long Add(ReplyContext<TReply, TErr> reply, long started)
     {
-        // Stryker disable once Unary : equivalent; every request then lives in the dictionary, with unique ids, and each lookup, abort and walk uses the same store (the field only spares a one-at-a-time server the dictionary).
         if (!_inlineUsed)
         {
             _inline = new Entry(reply, started);

@@ -56,8 +56,7 @@ internal static class ServiceDependencies
         var constructors = type.GetConstructors();
         foreach (var constructor in constructors)
         {
-            // Stryker disable once Boolean : equivalent; constructors are not inherited, and IsDefined ignores the inherit flag for them.
-            if (constructor.IsDefined(typeof(ActivatorUtilitiesConstructorAttribute), inherit: false))
+            if (constructor.IsDefined(typeof(ActivatorUtilitiesConstructorAttribute)))
             {
                 return constructor;
             }
