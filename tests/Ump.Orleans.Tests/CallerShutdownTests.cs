@@ -48,11 +48,28 @@ public sealed class CallerShutdownTests(CallerShutdownTests.Cluster fixture) : I
         await Probe.TokenFired(id).Task.Within();
     }
 
-    /// <summary>One silo serving two servers, and a client host calling them, with a long and a zero ShutdownTimeout.</summary>
+    [Fact]
+    public async Task CallerStopIsCanceled_TheRequestOnTheWireGetsServerDisappeared_AndTheStopEndsQuietly()
+    {
+        using var client = fixture.CreateClient(Cluster.Canceled);
+        var id = Probe.NewId();
+        var onTheWire = client.RequestAsync(new Ask("wait", id)).AsTask();
+        await Probe.Entered(id).Task.Within();
+
+        // The caller's ShutdownTimeout is 60 s; the stop's token says the host will not wait.
+        await fixture.Caller(Cluster.Canceled).StopAsync(new CancellationToken(canceled: true)).Within();
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => onTheWire.Within());
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+        await Probe.TokenFired(id).Task.Within();
+    }
+
+    /// <summary>One silo serving three servers, and a client host calling them, with a long and a zero ShutdownTimeout.</summary>
     public sealed class Cluster : IAsyncLifetime
     {
         public const string Patient = "patient";
         public const string Hasty = "hasty";
+        public const string Canceled = "canceled";
 
         private InProcessTestCluster? _cluster;
 
@@ -67,8 +84,8 @@ public sealed class CallerShutdownTests(CallerShutdownTests.Cluster fixture) : I
             var callers = Orleans.Client.ServiceProvider.GetServices<IHostedService>()
                 .Where(s => s.GetType().Assembly == typeof(UmpOrleansOptions).Assembly)
                 .ToArray();
-            Assert.Equal(2, callers.Length);
-            return callers[server == Patient ? 0 : 1];
+            Assert.Equal(3, callers.Length);
+            return callers[Array.IndexOf([Patient, Hasty, Canceled], server)];
         }
 
         public async ValueTask InitializeAsync()
@@ -79,11 +96,13 @@ public sealed class CallerShutdownTests(CallerShutdownTests.Cluster fixture) : I
             {
                 silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Patient);
                 silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Hasty);
+                silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Canceled);
             });
             builder.ConfigureClient(client =>
             {
                 client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Patient, o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
                 client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Hasty, o => o.ShutdownTimeout = TimeSpan.Zero);
+                client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Canceled, o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
             });
             _cluster = builder.Build();
             await _cluster.DeployAsync().WaitAsync(TimeSpan.FromMinutes(2));

@@ -22,6 +22,12 @@ public class ClusterFixture : IDisposable
     /// <summary>A server the callers know and no silo serves.</summary>
     public const string Unserved = "unserved";
 
+    /// <summary>A server whose handler no silo can create.</summary>
+    public const string Unbuildable = "unbuildable";
+
+    /// <summary>A server with a singleton handler that says when it is disposed.</summary>
+    public const string Disposing = "disposing";
+
     public ClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(2);
@@ -33,6 +39,8 @@ public class ClusterFixture : IDisposable
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Partitioned).ConfigureOrleans(o => o.Partitions = Partitions);
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Filtered).AddFilter<RefusingFilter>();
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Timed, o => o.RequestTimeout = TimeSpan.FromSeconds(1));
+            silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, UnbuildableHandler>(Unbuildable);
+            silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, DisposableCountingHandler>(Disposing, o => o.HandlerLifetime = ServiceLifetime.Singleton);
         });
         builder.ConfigureClient(client =>
         {
@@ -42,6 +50,8 @@ public class ClusterFixture : IDisposable
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Filtered);
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Timed);
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Unserved);
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Unbuildable);
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Disposing);
         });
         Cluster = builder.Build();
         Cluster.DeployAsync().WaitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();

@@ -147,4 +147,17 @@ public sealed class OutcomeTests(ClusterFixture fixture)
         Assert.Contains("Ump server 'unserved' is not served by this silo", ex.InnerException.Message, StringComparison.Ordinal);
         Assert.Contains("AddUmpOrleansServer<...>(\"unserved\")", ex.InnerException.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task HandlerNoSiloCanCreate_ServerDisappeared_WithTheMissingService()
+    {
+        using var client = fixture.CreateClient(ClusterFixture.Unbuildable);
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => client.RequestAsync(new Ask("echo", Probe.NewId())).Within());
+
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+        Assert.NotNull(ex.InnerException);
+        Assert.Contains("cannot create its handler", ex.InnerException.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(IUnregisteredStore), ex.InnerException.Message, StringComparison.Ordinal);
+    }
 }

@@ -124,6 +124,19 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task TheCallersClient_IsInjectableKeyedByTheServersName()
+    {
+        var services = new ServiceCollection();
+        services.AddUmpOrleansClient<Ask, Answer, Refusal>("orders");
+        await using var provider = services.AddLogging().BuildServiceProvider();
+        await using var scope = provider.CreateAsyncScope();
+
+        var client = scope.ServiceProvider.GetRequiredKeyedService<Ump.Client<Ask, Answer, Refusal>>("orders");
+
+        Assert.NotNull(client);
+    }
+
+    [Fact]
     public void AddFilter_OnACaller_IsRefused_FiltersRunWhereTheHandlerRuns()
     {
         var builder = new ServiceCollection().AddUmpOrleansClient<Ask, Answer, Refusal>("orders");
@@ -143,5 +156,19 @@ public sealed class RegistrationTests
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().Within());
 
         Assert.Contains("Ump server 'orders': Partitions must be at least 1.", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallersServicesDisposed_ItsFactoryCreatesNoMoreClients()
+    {
+        var services = new ServiceCollection();
+        services.AddUmpOrleansClient<Ask, Answer, Refusal>("orders");
+        var provider = services.AddLogging().BuildServiceProvider();
+        var factory = provider.GetRequiredKeyedService<IUmpClientFactory<Ask, Answer, Refusal>>("orders");
+        factory.CreateClient().Dispose();
+
+        await provider.DisposeAsync().AsTask().Within();
+
+        Assert.Throws<ObjectDisposedException>(() => factory.CreateClient());
     }
 }

@@ -47,6 +47,21 @@ public sealed class TracingTests(ClusterFixture fixture)
         Assert.Equal(receive.SpanId, handle.ParentSpanId);
         Assert.Equal("reply", call.GetTagItem("ump.outcome"));
         Assert.Equal(ClusterFixture.Server, receive.GetTagItem("ump.server.name"));
+        Assert.True(receive.HasRemoteParent);
+    }
+
+    [Fact]
+    public async Task CallerWithoutATrace_AndTheCallNotRecorded_StartsNoReceive()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = Listen(stopped, recordCalls: false);
+        using var client = fixture.CreateClient(ClusterFixture.Filtered);
+        Assert.Null(Activity.Current);
+
+        await client.RequestAsync(new Ask("echo", Probe.NewId())).Within();
+
+        // The receive would stop on the silo before the reply left it.
+        Assert.DoesNotContain(stopped, a => a.OperationName == "ump.orleans.receive" && Equals(a.GetTagItem("ump.server.name"), ClusterFixture.Filtered));
     }
 
     [Fact]
