@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Ump.Hosting;
 
 namespace Ump.Orleans.Tests;
@@ -92,6 +93,22 @@ public sealed class CallerOptionsTests
 
         Assert.Contains("Ump server 'orders' is called through Orleans, but this host has no Orleans client", ex.Message, StringComparison.Ordinal);
         Assert.Contains("UseOrleansClient", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RequestTimeout_IsMeasuredWithTheHostsTimeProvider()
+    {
+        var time = new FakeTimeProvider();
+        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(time);
+        services.AddUmpOrleansClient<Ask, Answer, Refusal>("orders", o => o.RequestTimeout = TimeSpan.FromMinutes(1));
+        await using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredKeyedService<IUmpClientFactory<Ask, Answer, Refusal>>("orders").CreateClient();
+
+        // Not started: the request waits in the caller's queue, and its timeout runs from the send.
+        var request = client.RequestAsync(new Ask("echo", 1)).AsTask();
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => request.Within());
     }
 
     private static async Task AssertAcceptedAsync(Action<UmpServerOptions> configure, Action<UmpOrleansOptions>? orleans = null)

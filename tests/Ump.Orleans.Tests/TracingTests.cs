@@ -78,6 +78,34 @@ public sealed class TracingTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task TraceStateOfTheCallActivity_IsTheOneThatCrosses()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is UmpOrleansTelemetry.ActivitySourceName or "Ump.Orleans.Tests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+
+            // A listener gives the call a trace state of its own, other than the caller's.
+            ActivityStarted = a =>
+            {
+                if (a.OperationName == "ump.orleans.call")
+                {
+                    a.TraceStateString = "listener=call";
+                }
+            },
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var client = fixture.CreateClient();
+
+        var (traceId, _) = await TracedRequestAsync(client, "vendor=root");
+
+        var receive = await ReceiveOf(stopped, traceId);
+        Assert.Equal("listener=call", receive.TraceStateString);
+    }
+
+    [Fact]
     public async Task CallActivityNotRecorded_TheReceiveIsTheCallersChild_WithItsTraceState()
     {
         var stopped = new ConcurrentQueue<Activity>();
