@@ -94,10 +94,11 @@ public interface IUnregisteredStore
 /// <summary>A singleton handler that counts its requests and says when its activation disposes it.</summary>
 public sealed class DisposableCountingHandler(ILocalSiloDetails silo) : IUmpHandler<Ask, Answer, Refusal>, IDisposable
 {
+    private static int s_disposed;
     private int _count;
 
-    /// <summary>Set when an instance is disposed.</summary>
-    public static TaskCompletionSource Disposed { get; } = Bounded.NewSignal();
+    /// <summary>Gets how many instances were disposed in this process: a test waits for it to pass what it read before.</summary>
+    public static int DisposedCount => Volatile.Read(ref s_disposed);
 
     public ValueTask HandleAsync(Ask request, ReplyContext<Answer, Refusal> reply, CancellationToken cancellationToken)
     {
@@ -105,7 +106,7 @@ public sealed class DisposableCountingHandler(ILocalSiloDetails silo) : IUmpHand
         return default;
     }
 
-    public void Dispose() => Disposed.TrySetResult();
+    public void Dispose() => Interlocked.Increment(ref s_disposed);
 }
 
 /// <summary>Answers "refuse" itself, on the silo, before the handler; passes everything else on.</summary>
