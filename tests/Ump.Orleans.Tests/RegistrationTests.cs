@@ -76,6 +76,8 @@ public sealed class RegistrationTests
 
         Assert.Throws<ArgumentNullException>("services", () => ((IServiceCollection)null!).AddUmpOrleansClient<Ask, Answer, Refusal>("orders"));
         Assert.Throws<ArgumentNullException>("services", () => ((IServiceCollection)null!).AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>("orders"));
+        Assert.Throws<ArgumentNullException>("services", () => ((IServiceCollection)null!).AddUmpOrleansClient<Ask, Answer, Refusal>(""));
+        Assert.Throws<ArgumentNullException>("services", () => ((IServiceCollection)null!).AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(""));
         Assert.Throws<ArgumentNullException>("name", () => services.AddUmpOrleansClient<Ask, Answer, Refusal>(null!));
         Assert.Throws<ArgumentNullException>("name", () => services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(null!));
         Assert.Throws<ArgumentException>("name", () => services.AddUmpOrleansClient<Ask, Answer, Refusal>(""));

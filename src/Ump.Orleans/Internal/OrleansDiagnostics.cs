@@ -20,6 +20,7 @@ internal static class OrleansDiagnostics
     /// <summary>Starts <c>ump.orleans.receive</c> as a child of the caller's context; null when nobody listens or there is no context.</summary>
     public static Activity? StartReceive(string? traceParent, string? traceState, string displayName)
     {
+        // Stryker disable once Logical : the first || as && is equivalent (TryParse rejects a null traceparent; StartActivity gives null without listeners); the second is killed by the tracing tests.
         if (traceParent is null || !ActivitySource.HasListeners() ||
             !ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent))
         {

@@ -77,6 +77,7 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
         _server.Complete();
         try
         {
+            // Stryker disable once Boolean : equivalent; only Abort runs after this await, and it needs no context.
             await _idle.Task.WaitAsync(_shutdownTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
@@ -90,6 +91,7 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
     public async ValueTask DisposeAsync()
     {
         Abort();
+        // Stryker disable once Boolean : equivalent; what runs after this await only disposes, and needs no context.
         await _loop.ConfigureAwait(false);
         _root.Dispose();
         // Stryker disable once Statement : equivalent; the source was canceled by Abort, and disposing it only releases its resources early.
