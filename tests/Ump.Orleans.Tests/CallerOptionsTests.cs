@@ -109,6 +109,7 @@ public sealed class CallerOptionsTests
         time.Advance(TimeSpan.FromMinutes(1));
 
         await Assert.ThrowsAsync<TimeoutException>(() => request.Within());
+        Assert.True(request.IsFaulted, "the bounded wait ran out, not the request's timeout");
     }
 
     private static async Task AssertAcceptedAsync(Action<UmpServerOptions> configure, Action<UmpOrleansOptions>? orleans = null)
