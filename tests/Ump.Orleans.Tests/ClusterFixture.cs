@@ -16,6 +16,18 @@ public class ClusterFixture : IDisposable
     public const int Partitions = 16;
     public const string Filtered = "filtered";
 
+    /// <summary>A server whose silos time its requests out after a second; its callers set no timeout of their own.</summary>
+    public const string Timed = "timed";
+
+    /// <summary>A server the callers know and no silo serves.</summary>
+    public const string Unserved = "unserved";
+
+    /// <summary>A server whose handler no silo can create.</summary>
+    public const string Unbuildable = "unbuildable";
+
+    /// <summary>A server with a singleton handler that says when it is disposed.</summary>
+    public const string Disposing = "disposing";
+
     public ClusterFixture()
     {
         var builder = new InProcessTestClusterBuilder(2);
@@ -26,6 +38,9 @@ public class ClusterFixture : IDisposable
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Server, o => o.MaxConcurrency = 8);
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Partitioned).ConfigureOrleans(o => o.Partitions = Partitions);
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Filtered).AddFilter<RefusingFilter>();
+            silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Timed, o => o.RequestTimeout = TimeSpan.FromSeconds(1));
+            silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, UnbuildableHandler>(Unbuildable);
+            silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, DisposableCountingHandler>(Disposing, o => o.HandlerLifetime = ServiceLifetime.Singleton);
         });
         builder.ConfigureClient(client =>
         {
@@ -33,6 +48,10 @@ public class ClusterFixture : IDisposable
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Server, o => o.RequestTimeout = TimeSpan.FromSeconds(3));
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Partitioned).ConfigureOrleans(o => o.Partitions = Partitions);
             client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Filtered);
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Timed);
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Unserved);
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Unbuildable);
+            client.Services.AddUmpOrleansClient<Ask, Answer, Refusal>(Disposing);
         });
         Cluster = builder.Build();
         Cluster.DeployAsync().WaitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();

@@ -119,4 +119,45 @@ public sealed class OutcomeTests(ClusterFixture fixture)
 
         Assert.Equal(2, answers.Select(a => a.Silo).Distinct().Count());
     }
+
+    [Fact]
+    public async Task RemoteRequestTimeoutPasses_NoReply_WithATimeoutThatSaysSo_AndTheHandlersTokenFires()
+    {
+        // The silos time "timed" out after 1 s; its callers set no timeout, so the remote one decides.
+        using var client = fixture.CreateClient(ClusterFixture.Timed);
+        var id = Probe.NewId();
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => client.RequestAsync(new Ask("wait", id)).Within());
+
+        Assert.Equal(UmpErrorKind.NoReply, ex.Kind);
+        var timeout = Assert.IsType<TimeoutException>(ex.InnerException);
+        Assert.StartsWith("Ump server 'timed': the remote server's RequestTimeout passed. ", timeout.Message, StringComparison.Ordinal);
+        await Probe.TokenFired(id).Task.Within();
+    }
+
+    [Fact]
+    public async Task ServerNoSiloServes_ServerDisappeared_WithTheSilosExplanation()
+    {
+        using var client = fixture.CreateClient(ClusterFixture.Unserved);
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => client.RequestAsync(new Ask("echo", Probe.NewId())).Within());
+
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+        Assert.NotNull(ex.InnerException);
+        Assert.Contains("Ump server 'unserved' is not served by this silo", ex.InnerException.Message, StringComparison.Ordinal);
+        Assert.Contains("AddUmpOrleansServer<...>(\"unserved\")", ex.InnerException.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandlerNoSiloCanCreate_ServerDisappeared_WithTheMissingService()
+    {
+        using var client = fixture.CreateClient(ClusterFixture.Unbuildable);
+
+        var ex = await Assert.ThrowsAsync<UmpException>(() => client.RequestAsync(new Ask("echo", Probe.NewId())).Within());
+
+        Assert.Equal(UmpErrorKind.ServerDisappeared, ex.Kind);
+        Assert.NotNull(ex.InnerException);
+        Assert.Contains("cannot create its handler", ex.InnerException.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(IUnregisteredStore), ex.InnerException.Message, StringComparison.Ordinal);
+    }
 }

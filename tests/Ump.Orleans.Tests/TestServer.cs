@@ -75,6 +75,40 @@ public sealed class CountingHandler(ILocalSiloDetails silo) : IUmpHandler<Ask, A
     }
 }
 
+/// <summary>A handler no silo can create: the service its constructor needs is registered nowhere.</summary>
+public sealed class UnbuildableHandler(IUnregisteredStore store) : IUmpHandler<Ask, Answer, Refusal>
+{
+    public ValueTask HandleAsync(Ask request, ReplyContext<Answer, Refusal> reply, CancellationToken cancellationToken)
+    {
+        reply.Reply(new Answer(request.Id, store.ToString() ?? ""));
+        return default;
+    }
+}
+
+#pragma warning disable CA1040 // A marker on purpose: nothing implements it.
+public interface IUnregisteredStore
+{
+}
+#pragma warning restore CA1040
+
+/// <summary>A singleton handler that counts its requests and says when its activation disposes it.</summary>
+public sealed class DisposableCountingHandler(ILocalSiloDetails silo) : IUmpHandler<Ask, Answer, Refusal>, IDisposable
+{
+    private static int s_disposed;
+    private int _count;
+
+    /// <summary>Gets how many instances were disposed in this process: a test waits for it to pass what it read before.</summary>
+    public static int DisposedCount => Volatile.Read(ref s_disposed);
+
+    public ValueTask HandleAsync(Ask request, ReplyContext<Answer, Refusal> reply, CancellationToken cancellationToken)
+    {
+        reply.Reply(new Answer(++_count, silo.SiloAddress.ToParsableString()));
+        return default;
+    }
+
+    public void Dispose() => Interlocked.Increment(ref s_disposed);
+}
+
 /// <summary>Answers "refuse" itself, on the silo, before the handler; passes everything else on.</summary>
 public sealed class RefusingFilter : IUmpFilter<Ask, Answer, Refusal>
 {

@@ -29,6 +29,7 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
     private readonly KeyValuePair<string, object?> _serverTag;
     private IGrainFactory? _grains;
     private Task _loop = Task.CompletedTask;
+    // Stryker disable once Unary : equivalent; which partition the round-robin starts at is not observable, only that it goes round.
     private int _next = -1;
 
     // One for the loop, one per request on the wire; the stop waits for zero.
@@ -76,6 +77,7 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
         _server.Complete();
         try
         {
+            // Stryker disable once Boolean : equivalent; only Abort runs after this await, and it needs no context.
             await _idle.Task.WaitAsync(_shutdownTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
@@ -89,8 +91,10 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
     public async ValueTask DisposeAsync()
     {
         Abort();
+        // Stryker disable once Boolean : equivalent; what runs after this await only disposes, and needs no context.
         await _loop.ConfigureAwait(false);
         _root.Dispose();
+        // Stryker disable once Statement : equivalent; the source was canceled by Abort, and disposing it only releases its resources early.
         _aborted.Dispose();
     }
 
@@ -148,12 +152,15 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
             {
                 Payload = _codec.Serialize(request),
                 TraceParent = OrleansDiagnostics.TraceParent(context),
+                // Stryker disable once Conditional : the false branch is equivalent (a default context's TraceState is null); the true one is killed by CallActivityNotRecorded_TheReceiveIsTheCallersChild_WithItsTraceState.
                 TraceState = activity?.TraceStateString ?? (parent == default ? null : parent.TraceState),
             };
+            // Stryker disable once Boolean : equivalent; the loop runs on the thread pool, where no context is captured either way.
             var result = await CallAsync(wire, linked.Token).ConfigureAwait(false);
             if (result.Outcome == UmpWireOutcome.Refused)
             {
                 // Refused before the remote server took it: sending once more is safe, and may reach a new activation.
+                // Stryker disable once Boolean : equivalent; the loop runs on the thread pool, where no context is captured either way.
                 result = await CallAsync(wire, linked.Token).ConfigureAwait(false);
             }
 
@@ -163,6 +170,7 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
         {
             // The caller gave up and has its outcome; the remote handler's token fired with the call's.
             outcome = "given_up";
+            // Stryker disable once Statement : equivalent; the caller gave up and has its outcome: the context, disposed now or collected later, tells it nothing more.
             reply.Dispose();
         }
         catch (Exception ex)
@@ -187,6 +195,7 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
 
     private Task<UmpWireReply> CallAsync(UmpWireRequest request, CancellationToken cancellationToken)
     {
+        // Stryker disable once Conditional : the false branch is equivalent (any count modulo one key is 0); the true one is killed by Partitions_SpreadOverBothSilos.
         var partition = _keys.Length == 1 ? 0 : (int)((uint)Interlocked.Increment(ref _next) % (uint)_keys.Length);
         return _grains!.GetGrain<IUmpServerGrain>(_keys[partition]).CallAsync(request, cancellationToken);
     }
@@ -196,9 +205,11 @@ internal sealed class UmpOrleansCaller<TReq, TReply, TErr> : IHostedService, IAs
         switch (result.Outcome)
         {
             case UmpWireOutcome.Replied:
+                // Stryker disable once NullCoalescing : equivalent; a null array converts to the same empty span as [].
                 reply.Reply(_codec.Deserialize<TReply>(result.Payload ?? []));
                 return "reply";
             case UmpWireOutcome.Failed:
+                // Stryker disable once NullCoalescing : equivalent; a null array converts to the same empty span as [].
                 reply.Fail(_codec.Deserialize<TErr>(result.Payload ?? []));
                 return "app_error";
             case UmpWireOutcome.NoReply:

@@ -44,6 +44,7 @@ internal sealed class UmpGrainServer<TReq, TReply, TErr>(string name, IUmpDispat
             var failedAtSend = pending.IsCompleted;
             try
             {
+                // Stryker disable once Boolean : equivalent; what runs after the await only builds the wire reply, which needs no grain scheduler.
                 return new UmpWireReply { Outcome = UmpWireOutcome.Replied, Payload = codec.Serialize(await pending.ConfigureAwait(true)) };
             }
             catch (UmpException<TErr> ex)
@@ -69,7 +70,9 @@ internal sealed class UmpGrainServer<TReq, TReply, TErr>(string name, IUmpDispat
 
         public override async ValueTask DisposeAsync()
         {
+            // Stryker disable once Statement : equivalent; the dispatcher's DisposeAsync right after disposes its server, which ends every client of it.
             _client.Dispose();
+            // Stryker disable once Boolean : equivalent; nothing runs after this await.
             await dispatcher.DisposeAsync().ConfigureAwait(false);
         }
     }
