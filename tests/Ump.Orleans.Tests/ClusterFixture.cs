@@ -35,6 +35,9 @@ public class ClusterFixture : IDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            // Random placement, not the default resource-optimised one, which on a loaded machine can put every partition
+            // on the silo that reports less load; Partitions_SpreadOverBothSilos is about our keys, not Orleans' statistics.
+            silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Server, o => o.MaxConcurrency = 8);
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Partitioned).ConfigureOrleans(o => o.Partitions = Partitions);
             silo.Services.AddUmpOrleansServer<Ask, Answer, Refusal, TestHandler>(Filtered).AddFilter<RefusingFilter>();
