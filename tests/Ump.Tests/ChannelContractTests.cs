@@ -690,11 +690,12 @@ public abstract class ChannelContractTests
         Assert.False(server.TryWait(out _, out _));
     }
 
+    /// <summary>Sends requests that only the channel references (in a frame of their own), with weak references to watch them.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (Task<string>[] Calls, WeakReference[] Requests) SendUnreferencedRequests(
-        Client<object, string, string> client, int count, CancellationToken cancellationToken)
+    internal static (Task<TReply>[] Calls, WeakReference[] Requests) SendUnreferencedRequests<TReply, TErr>(
+        Client<object, TReply, TErr> client, int count, CancellationToken cancellationToken)
     {
-        var calls = new Task<string>[count];
+        var calls = new Task<TReply>[count];
         var requests = new WeakReference[count];
         for (var i = 0; i < count; i++)
         {

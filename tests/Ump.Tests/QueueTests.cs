@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Ump.Tests;
 
 /// <summary>The queues behind a channel: waiting servers leaving from the middle, and senders waiting for room.</summary>
@@ -90,7 +88,7 @@ public sealed class QueueTests
         using var cts = new CancellationTokenSource();
 
         var queued = client.RequestAsync(new object()).AsTask();
-        var (parked, requests) = ParkUnreferencedRequests(client, 3, cts.Token);
+        var (parked, requests) = ChannelContractTests.SendUnreferencedRequests(client, 3, cts.Token);
         await Bounded.StillPending(parked[^1]);
 
         cts.Cancel();
@@ -156,21 +154,5 @@ public sealed class QueueTests
         Assert.Equal(2, request);
         reply.Reply(20);
         Assert.Equal(20, await admitted.WaitAsync().Within());
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (Task<int>[] Calls, WeakReference[] Requests) ParkUnreferencedRequests(
-        Client<object, int, NoError> client, int count, CancellationToken cancellationToken)
-    {
-        var calls = new Task<int>[count];
-        var requests = new WeakReference[count];
-        for (var i = 0; i < count; i++)
-        {
-            var request = new object();
-            requests[i] = new WeakReference(request);
-            calls[i] = client.RequestAsync(request, cancellationToken).AsTask();
-        }
-
-        return (calls, requests);
     }
 }
